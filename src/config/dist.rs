@@ -1,0 +1,490 @@
+//! Probability distributions of the uncertain inputs, as written in the config and as used.
+//!
+//! A [`DistSpec`] is what the TOML says (`{ dist = "uniform", low = 0.85, high = 1.0 }`);
+//! [`DistSpec::resolve`] checks its parameters and that its support stays inside the valid
+//! range of the [`Quantity`] it describes, and gives a [`Dist`] that can be sampled and whose
+//! CDF and log-space density are known in closed form.
+
+use rand::{Rng, RngExt};
+use rand_distr::Distribution;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{Continuous, ContinuousCDF};
+
+/// A distribution as written in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DistSpec {
+    Fixed {
+        value: f64,
+    },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    LogUniform {
+        low: f64,
+        high: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    /// `mu` and `sigma` are the parameters of the underlying normal of `ln x`.
+    Lognormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Triangular {
+        low: f64,
+        mode: f64,
+        high: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
+}
+
+/// What a distribution describes; fixes the range its support must stay in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    /// The prior of the energy per MAC, pJ: support in [0, inf), and not a point.
+    EnergyPrior,
+    /// A fraction in (0, 1]: power fraction, software efficiency.
+    Fraction,
+    /// A positive factor in (0, inf): peak factor, node scale.
+    PositiveFactor,
+}
+
+impl Quantity {
+    fn describe(self) -> &'static str {
+        match self {
+            Quantity::EnergyPrior => "an energy in pJ/MAC, which cannot be negative",
+            Quantity::Fraction => "a fraction in (0, 1]",
+            Quantity::PositiveFactor => "a positive factor, in (0, inf)",
+        }
+    }
+}
+
+/// A checked distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dist {
+    spec: DistSpec,
+}
+
+impl DistSpec {
+    /// Checks parameters and support; the error says which parameter to change.
+    pub fn resolve(self, quantity: Quantity) -> Result<Dist, String> {
+        self.check_parameters()?;
+        let (lo, hi) = self.support();
+        let fits = match quantity {
+            Quantity::EnergyPrior => lo >= 0.0,
+            Quantity::Fraction => lo >= 0.0 && hi <= 1.0 && self.not_at_zero(),
+            Quantity::PositiveFactor => lo >= 0.0 && self.not_at_zero(),
+        };
+        if !fits {
+            return Err(format!(
+                "{} has support [{}, {}], outside the valid range of {}",
+                self.describe(),
+                lo,
+                hi,
+                quantity.describe()
+            ));
+        }
+        if quantity == Quantity::EnergyPrior {
+            if let DistSpec::Fixed { .. } = self {
+                return Err(
+                    "a fixed prior leaves nothing to calibrate; use a continuous \
+                            distribution such as log_uniform"
+                        .into(),
+                );
+            }
+        }
+        Ok(Dist { spec: self })
+    }
+
+    /// False when the support reaches a value of exactly zero with positive density or mass.
+    fn not_at_zero(self) -> bool {
+        match self {
+            DistSpec::Fixed { value } => value > 0.0,
+            DistSpec::Uniform { low, .. } | DistSpec::Triangular { low, .. } => low > 0.0,
+            _ => true,
+        }
+    }
+
+    fn check_parameters(self) -> Result<(), String> {
+        let finite = |name: &str, x: f64| {
+            if x.is_finite() {
+                Ok(())
+            } else {
+                Err(format!("{name} = {x} is not a finite number"))
+            }
+        };
+        match self {
+            DistSpec::Fixed { value } => finite("value", value),
+            DistSpec::Uniform { low, high } | DistSpec::LogUniform { low, high } => {
+                finite("low", low)?;
+                finite("high", high)?;
+                if low >= high {
+                    return Err(format!(
+                        "low = {low} must be below high = {high} (for a single value use \
+                         dist = \"fixed\")"
+                    ));
+                }
+                if matches!(self, DistSpec::LogUniform { .. }) && low <= 0.0 {
+                    return Err(format!("log_uniform needs low > 0, got low = {low}"));
+                }
+                Ok(())
+            }
+            DistSpec::Normal { mean, sd } => {
+                finite("mean", mean)?;
+                finite("sd", sd)?;
+                positive("sd", sd)
+            }
+            DistSpec::Lognormal { mu, sigma } => {
+                finite("mu", mu)?;
+                finite("sigma", sigma)?;
+                positive("sigma", sigma)
+            }
+            DistSpec::Triangular { low, mode, high } => {
+                finite("low", low)?;
+                finite("mode", mode)?;
+                finite("high", high)?;
+                if !(low < high && low <= mode && mode <= high) {
+                    return Err(format!(
+                        "triangular needs low < high and low <= mode <= high, got low = {low}, \
+                         mode = {mode}, high = {high}"
+                    ));
+                }
+                Ok(())
+            }
+            DistSpec::Beta { alpha, beta } => {
+                finite("alpha", alpha)?;
+                finite("beta", beta)?;
+                positive("alpha", alpha)?;
+                positive("beta", beta)
+            }
+        }
+    }
+
+    /// Closed support [lo, hi] (infinite ends for unbounded distributions).
+    pub fn support(self) -> (f64, f64) {
+        match self {
+            DistSpec::Fixed { value } => (value, value),
+            DistSpec::Uniform { low, high }
+            | DistSpec::LogUniform { low, high }
+            | DistSpec::Triangular { low, high, .. } => (low, high),
+            DistSpec::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
+            DistSpec::Lognormal { .. } => (0.0, f64::INFINITY),
+            DistSpec::Beta { .. } => (0.0, 1.0),
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            DistSpec::Fixed { value } => format!("fixed value {value}"),
+            DistSpec::Uniform { low, high } => format!("uniform({low}, {high})"),
+            DistSpec::LogUniform { low, high } => format!("log_uniform({low}, {high})"),
+            DistSpec::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
+            DistSpec::Lognormal { mu, sigma } => format!("lognormal(mu {mu}, sigma {sigma})"),
+            DistSpec::Triangular { low, mode, high } => {
+                format!("triangular({low}, {mode}, {high})")
+            }
+            DistSpec::Beta { alpha, beta } => format!("beta({alpha}, {beta})"),
+        }
+    }
+}
+
+fn positive(name: &str, x: f64) -> Result<(), String> {
+    if x > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{name} = {x} must be above 0"))
+    }
+}
+
+impl Dist {
+    /// A point mass, for quantities the data fix (measured power).
+    pub fn fixed(value: f64) -> Dist {
+        Dist {
+            spec: DistSpec::Fixed { value },
+        }
+    }
+
+    pub fn spec(&self) -> DistSpec {
+        self.spec
+    }
+
+    /// The value when the distribution is a point mass.
+    pub fn fixed_value(&self) -> Option<f64> {
+        match self.spec {
+            DistSpec::Fixed { value } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// A sampler holding whatever the draw needs precomputed.
+    pub fn sampler(&self) -> Sampler {
+        // Parameters were checked in `resolve`, so the constructors cannot fail.
+        match self.spec {
+            DistSpec::Fixed { value } => Sampler::Fixed(value),
+            DistSpec::Uniform { low, high } => Sampler::Uniform {
+                low,
+                width: high - low,
+            },
+            DistSpec::LogUniform { low, high } => Sampler::LogUniform {
+                ln_low: low.ln(),
+                ln_width: high.ln() - low.ln(),
+            },
+            DistSpec::Normal { mean, sd } => {
+                Sampler::Normal(rand_distr::Normal::new(mean, sd).expect("checked"))
+            }
+            DistSpec::Lognormal { mu, sigma } => {
+                Sampler::LogNormal(rand_distr::LogNormal::new(mu, sigma).expect("checked"))
+            }
+            DistSpec::Triangular { low, mode, high } => {
+                Sampler::Triangular(rand_distr::Triangular::new(low, high, mode).expect("checked"))
+            }
+            DistSpec::Beta { alpha, beta } => {
+                Sampler::Beta(rand_distr::Beta::new(alpha, beta).expect("checked"))
+            }
+        }
+    }
+
+    /// P(X <= x).
+    pub fn cdf(&self, x: f64) -> f64 {
+        use statrs::distribution as sd;
+        match self.spec {
+            DistSpec::Fixed { value } => {
+                if x >= value {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            DistSpec::Uniform { low, high } => ((x - low) / (high - low)).clamp(0.0, 1.0),
+            DistSpec::LogUniform { low, high } => {
+                if x <= low {
+                    0.0
+                } else {
+                    ((x.ln() - low.ln()) / (high.ln() - low.ln())).clamp(0.0, 1.0)
+                }
+            }
+            DistSpec::Normal { mean, sd } => sd::Normal::new(mean, sd).expect("checked").cdf(x),
+            DistSpec::Lognormal { mu, sigma } => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    sd::LogNormal::new(mu, sigma).expect("checked").cdf(x)
+                }
+            }
+            DistSpec::Triangular { low, mode, high } => sd::Triangular::new(low, high, mode)
+                .expect("checked")
+                .cdf(x),
+            DistSpec::Beta { alpha, beta } => sd::Beta::new(alpha, beta)
+                .expect("checked")
+                .cdf(x.clamp(0.0, 1.0)),
+        }
+    }
+
+    /// `ln` of the density of `ln X` at `ln_x`, i.e. `ln f(e^t) + t`; `-inf` outside the
+    /// support. This is how a prior on the energy enters a posterior computed on a grid of
+    /// log energies.
+    pub fn ln_density_of_ln(&self, ln_x: f64) -> f64 {
+        use statrs::distribution as sd;
+        let x = ln_x.exp();
+        let (lo, hi) = self.spec.support();
+        if x < lo || x > hi {
+            return f64::NEG_INFINITY;
+        }
+        let ln_f = match self.spec {
+            DistSpec::Fixed { .. } => return f64::NEG_INFINITY,
+            DistSpec::Uniform { low, high } => -(high - low).ln(),
+            // Flat in ln x: the density of ln X is 1 / ln(high / low), independent of x.
+            DistSpec::LogUniform { low, high } => return -(high.ln() - low.ln()).ln(),
+            DistSpec::Normal { mean, sd } => sd::Normal::new(mean, sd).expect("checked").ln_pdf(x),
+            DistSpec::Lognormal { mu, sigma } => {
+                // The density of ln X is normal(mu, sigma) at ln_x.
+                let z = (ln_x - mu) / sigma;
+                return -0.5 * z * z - sigma.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln();
+            }
+            DistSpec::Triangular { low, mode, high } => sd::Triangular::new(low, high, mode)
+                .expect("checked")
+                .ln_pdf(x),
+            DistSpec::Beta { alpha, beta } => {
+                sd::Beta::new(alpha, beta).expect("checked").ln_pdf(x)
+            }
+        };
+        ln_f + ln_x
+    }
+
+    /// The quantile function, P(X <= x) = p.
+    pub fn inverse_cdf(&self, p: f64) -> f64 {
+        use statrs::distribution as sd;
+        match self.spec {
+            DistSpec::Fixed { value } => value,
+            DistSpec::Uniform { low, high } => low + p * (high - low),
+            DistSpec::LogUniform { low, high } => (low.ln() + p * (high.ln() - low.ln())).exp(),
+            DistSpec::Normal { mean, sd } => {
+                sd::Normal::new(mean, sd).expect("checked").inverse_cdf(p)
+            }
+            DistSpec::Lognormal { mu, sigma } => {
+                (mu + sigma * sd::Normal::new(0.0, 1.0).expect("standard").inverse_cdf(p)).exp()
+            }
+            DistSpec::Triangular { low, mode, high } => sd::Triangular::new(low, high, mode)
+                .expect("checked")
+                .inverse_cdf(p),
+            DistSpec::Beta { alpha, beta } => {
+                sd::Beta::new(alpha, beta).expect("checked").inverse_cdf(p)
+            }
+        }
+    }
+}
+
+/// A ready-to-draw distribution; one `match` per draw in the hot loop.
+#[derive(Debug, Clone, Copy)]
+pub enum Sampler {
+    Fixed(f64),
+    Uniform { low: f64, width: f64 },
+    LogUniform { ln_low: f64, ln_width: f64 },
+    Normal(rand_distr::Normal<f64>),
+    LogNormal(rand_distr::LogNormal<f64>),
+    Triangular(rand_distr::Triangular<f64>),
+    Beta(rand_distr::Beta<f64>),
+}
+
+impl Sampler {
+    #[inline]
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Sampler::Fixed(v) => *v,
+            Sampler::Uniform { low, width } => low + width * rng.random::<f64>(),
+            Sampler::LogUniform { ln_low, ln_width } => {
+                (ln_low + ln_width * rng.random::<f64>()).exp()
+            }
+            Sampler::Normal(d) => d.sample(rng),
+            Sampler::LogNormal(d) => d.sample(rng),
+            Sampler::Triangular(d) => d.sample(rng),
+            Sampler::Beta(d) => d.sample(rng),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn power_fraction_above_one_is_refused() {
+        let err = DistSpec::Uniform {
+            low: 0.85,
+            high: 1.2,
+        }
+        .resolve(Quantity::Fraction)
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "uniform(0.85, 1.2) has support [0.85, 1.2], outside the valid range of a \
+             fraction in (0, 1]"
+        );
+    }
+
+    #[test]
+    fn parameters_are_checked() {
+        let bad = [
+            (
+                DistSpec::Uniform {
+                    low: 2.0,
+                    high: 1.0,
+                },
+                "low = 2 must be below high = 1",
+            ),
+            (
+                DistSpec::Lognormal {
+                    mu: 0.0,
+                    sigma: 0.0,
+                },
+                "sigma = 0 must be above 0",
+            ),
+            (
+                DistSpec::Beta {
+                    alpha: -1.0,
+                    beta: 1.0,
+                },
+                "alpha = -1 must be above 0",
+            ),
+        ];
+        for (spec, start) in bad {
+            let err = spec.resolve(Quantity::PositiveFactor).unwrap_err();
+            assert!(err.starts_with(start), "{err}");
+        }
+        assert!(DistSpec::Normal { mean: 1.0, sd: 0.1 }
+            .resolve(Quantity::PositiveFactor)
+            .is_err());
+        assert!(DistSpec::Fixed { value: 1.0 }
+            .resolve(Quantity::EnergyPrior)
+            .is_err());
+    }
+
+    #[test]
+    fn log_density_of_log_uniform_is_flat_and_integrates_to_one() {
+        let d = DistSpec::LogUniform {
+            low: 0.05,
+            high: 20.0,
+        }
+        .resolve(Quantity::EnergyPrior)
+        .unwrap();
+        let inside = d.ln_density_of_ln(1.0f64.ln());
+        assert!((inside.exp() * (20.0f64 / 0.05).ln() - 1.0).abs() < 1e-12);
+        assert_eq!(d.ln_density_of_ln(30.0f64.ln()), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn log_density_matches_change_of_variables_for_uniform() {
+        // X ~ U(1, 3): the density of ln X at t is e^t / 2.
+        let d = DistSpec::Uniform {
+            low: 1.0,
+            high: 3.0,
+        }
+        .resolve(Quantity::EnergyPrior)
+        .unwrap();
+        let t = 2.0f64.ln();
+        assert!((d.ln_density_of_ln(t).exp() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn inverse_cdf_inverts_cdf() {
+        let specs = [
+            DistSpec::Uniform {
+                low: 0.8,
+                high: 0.95,
+            },
+            DistSpec::LogUniform {
+                low: 0.05,
+                high: 20.0,
+            },
+            DistSpec::Lognormal {
+                mu: 0.33,
+                sigma: 0.1,
+            },
+            DistSpec::Triangular {
+                low: 0.5,
+                mode: 0.7,
+                high: 1.0,
+            },
+            DistSpec::Beta {
+                alpha: 2.0,
+                beta: 5.0,
+            },
+        ];
+        for spec in specs {
+            let d = spec.resolve(Quantity::PositiveFactor).unwrap();
+            for p in [0.01, 0.3, 0.5, 0.9] {
+                assert!(
+                    (d.cdf(d.inverse_cdf(p)) - p).abs() < 1e-8,
+                    "{spec:?} at {p}"
+                );
+            }
+        }
+    }
+}

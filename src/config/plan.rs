@@ -1,0 +1,506 @@
+//! The typed run plan: every setting checked, every path resolved, every choice an enum.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+use toml::Spanned;
+
+use super::dist::{Dist, DistSpec, Quantity};
+use super::raw::RawConfig;
+use crate::error::{Field, InputErrors, Problem, Problems};
+use crate::units::DEFAULT_FLOPS_PER_MAC;
+
+/// Refuse more samples per observation than this: at about 1e8 samples/s it is already
+/// 1000 s per observation, and the 64-bit histogram counts stay far from overflow.
+pub const MAX_SAMPLES_PER_OBSERVATION: u64 = 100_000_000_000;
+
+pub const DEFAULT_SAMPLES_PER_OBSERVATION: u64 = 1_000_000;
+pub const DEFAULT_SEED: u64 = 20251205;
+pub const DEFAULT_QUANTILES: [f64; 7] = [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975];
+
+/// How observations turn into a posterior of the energy per MAC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// The MFU inequality: the true energy cannot exceed any observation's implied energy.
+    Bound,
+    /// The seed's calibrated model: MFU = software efficiency x physics limit.
+    Efficiency,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Bound => "bound",
+            Method::Efficiency => "efficiency",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Method> {
+        match s {
+            "bound" => Some(Method::Bound),
+            "efficiency" => Some(Method::Efficiency),
+            _ => None,
+        }
+    }
+}
+
+/// A reported quantile: its level and its column label (`q0.025`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuantileLevel {
+    pub p: f64,
+    pub label: String,
+}
+
+/// One `[nodes]` entry: energy at `node` / energy at the reference node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeScale {
+    pub node: String,
+    pub scale: Dist,
+}
+
+/// Command-line settings that override the config file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub samples_per_observation: Option<u64>,
+    pub seed: Option<u64>,
+}
+
+/// Everything a run needs, checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunPlan {
+    pub name: String,
+    pub config_path: PathBuf,
+    pub accelerators_path: PathBuf,
+    pub observations_path: PathBuf,
+    pub samples_per_observation: u64,
+    pub seed: u64,
+    pub quantiles: Vec<QuantileLevel>,
+    pub flops_per_mac: f64,
+    pub methods: Vec<Method>,
+    pub reference_node: String,
+    pub prior: Dist,
+    pub power_fraction: Dist,
+    pub peak_factor: Dist,
+    pub software_efficiency: Dist,
+    /// Sorted by node size (`3nm` before `12nm`).
+    pub nodes: Vec<NodeScale>,
+}
+
+impl Serialize for Dist {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.spec().serialize(s)
+    }
+}
+
+impl RunPlan {
+    pub fn node_scale(&self, node: &str) -> Option<&Dist> {
+        self.nodes.iter().find(|n| n.node == node).map(|n| &n.scale)
+    }
+}
+
+/// Reads, parses and resolves a config file.
+pub fn load(config_path: &Path, overrides: &Overrides) -> Result<RunPlan, InputErrors> {
+    let file = normalize(config_path);
+    let text = match std::fs::read(config_path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let line = line_of(
+                    &String::from_utf8_lossy(e.as_bytes()),
+                    e.utf8_error().valid_up_to(),
+                );
+                return Err(InputErrors(vec![Problem::at(
+                    &file,
+                    Some(line),
+                    "is not valid UTF-8; save the file as UTF-8",
+                )]));
+            }
+        },
+        Err(e) => {
+            return Err(InputErrors(vec![Problem::at(
+                &file,
+                None,
+                format!("cannot read the config file: {e}"),
+            )]))
+        }
+    };
+    let raw: RawConfig = toml::from_str(&text).map_err(|e| {
+        let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
+        InputErrors(vec![Problem::new(
+            &file,
+            Some(line),
+            Some(Field::Char(col)),
+            e.message().trim().to_string(),
+        )])
+    })?;
+    resolve(raw, &text, &file, overrides)
+}
+
+/// Turns a parsed config into a plan, collecting every problem.
+fn resolve(
+    raw: RawConfig,
+    text: &str,
+    file: &Path,
+    overrides: &Overrides,
+) -> Result<RunPlan, InputErrors> {
+    let mut found = Found {
+        file,
+        text,
+        problems: Problems::default(),
+    };
+    let folder = file.parent().unwrap_or(Path::new(""));
+    let name = match &raw.name {
+        Some(n) if n.get_ref().trim().is_empty() || n.get_ref().contains(['/', '\\']) => {
+            found.key(
+                Some(n.span()),
+                "name",
+                format!(
+                    "'{}' is not a folder name; use letters, digits, '-' or '_'",
+                    n.get_ref()
+                ),
+            );
+            String::new()
+        }
+        Some(n) => n.get_ref().clone(),
+        None => file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "default".into()),
+    };
+
+    let samples = match (
+        overrides.samples_per_observation,
+        &raw.sampling.samples_per_observation,
+    ) {
+        (Some(n), _) => check_samples(n as i64).unwrap_or_else(|m| {
+            found
+                .problems
+                .push(Problem::at(Path::new("--samples"), None, m));
+            0
+        }),
+        (None, Some(n)) => check_samples(*n.get_ref()).unwrap_or_else(|m| {
+            found.key(Some(n.span()), "sampling.samples_per_observation", m);
+            0
+        }),
+        (None, None) => DEFAULT_SAMPLES_PER_OBSERVATION,
+    };
+
+    let seed = match (overrides.seed, &raw.sampling.seed) {
+        (Some(s), _) => s,
+        (None, Some(s)) => match u64::try_from(*s.get_ref()) {
+            Ok(v) => v,
+            Err(_) => {
+                found.key(
+                    Some(s.span()),
+                    "sampling.seed",
+                    format!("{} is negative; use a whole number >= 0", s.get_ref()),
+                );
+                0
+            }
+        },
+        (None, None) => DEFAULT_SEED,
+    };
+
+    let quantiles = match &raw.sampling.quantiles {
+        Some(q) => match check_quantiles(q.get_ref()) {
+            Ok(levels) => levels,
+            Err(m) => {
+                found.key(Some(q.span()), "sampling.quantiles", m);
+                Vec::new()
+            }
+        },
+        None => check_quantiles(&DEFAULT_QUANTILES).expect("default quantiles are valid"),
+    };
+
+    let flops_per_mac = match &raw.units.flops_per_mac {
+        Some(k) if !(k.get_ref().is_finite() && *k.get_ref() > 0.0) => {
+            found.key(
+                Some(k.span()),
+                "units.flops_per_mac",
+                format!("{} must be a positive number (2 counts a MAC as a multiply and an add; 1 reproduces the seed analysis)", k.get_ref()),
+            );
+            DEFAULT_FLOPS_PER_MAC
+        }
+        Some(k) => *k.get_ref(),
+        None => DEFAULT_FLOPS_PER_MAC,
+    };
+
+    let methods = match &raw.model.methods {
+        Some(m) => {
+            let mut methods = Vec::new();
+            for s in m.get_ref() {
+                match Method::parse(s) {
+                    Some(method) if methods.contains(&method) => found.key(
+                        Some(m.span()),
+                        "model.methods",
+                        format!("'{s}' is listed twice"),
+                    ),
+                    Some(method) => methods.push(method),
+                    None => found.key(
+                        Some(m.span()),
+                        "model.methods",
+                        format!("unknown method '{s}'; use \"bound\" and/or \"efficiency\""),
+                    ),
+                }
+            }
+            if m.get_ref().is_empty() {
+                found.key(
+                    Some(m.span()),
+                    "model.methods",
+                    "is empty; list \"bound\" and/or \"efficiency\"".into(),
+                );
+            }
+            methods
+        }
+        None => vec![Method::Bound, Method::Efficiency],
+    };
+
+    let dist = |found: &mut Found,
+                spec: &Option<Spanned<DistSpec>>,
+                key: &str,
+                default: DistSpec,
+                quantity: Quantity| {
+        let (spec_value, span) = match spec {
+            Some(s) => (*s.get_ref(), Some(s.span())),
+            None => (default, None),
+        };
+        spec_value.resolve(quantity).unwrap_or_else(|m| {
+            found.key(span, key, m);
+            Dist::fixed(1.0)
+        })
+    };
+    let prior = dist(
+        &mut found,
+        &raw.model.prior,
+        "model.prior",
+        DistSpec::LogUniform {
+            low: 0.05,
+            high: 20.0,
+        },
+        Quantity::EnergyPrior,
+    );
+    let power_fraction = dist(
+        &mut found,
+        &raw.model.power_fraction,
+        "model.power_fraction",
+        DistSpec::Uniform {
+            low: 0.85,
+            high: 1.0,
+        },
+        Quantity::Fraction,
+    );
+    let peak_factor = dist(
+        &mut found,
+        &raw.model.peak_factor,
+        "model.peak_factor",
+        DistSpec::Fixed { value: 1.0 },
+        Quantity::PositiveFactor,
+    );
+    let software_efficiency = dist(
+        &mut found,
+        &raw.model.software_efficiency,
+        "model.software_efficiency",
+        DistSpec::Uniform {
+            low: 0.80,
+            high: 0.95,
+        },
+        Quantity::Fraction,
+    );
+
+    let mut nodes = Vec::new();
+    for (node, spec) in &raw.nodes {
+        let key = format!("nodes.\"{node}\"");
+        let scale = dist(
+            &mut found,
+            &Some(spec.clone()),
+            &key,
+            DistSpec::Fixed { value: 1.0 },
+            Quantity::PositiveFactor,
+        );
+        nodes.push(NodeScale {
+            node: node.clone(),
+            scale,
+        });
+    }
+    nodes.sort_by(|a, b| node_order(&a.node, &b.node));
+
+    let reference_node = raw
+        .model
+        .reference_node
+        .as_ref()
+        .map(|s| s.get_ref().clone())
+        .unwrap_or_else(|| "4nm".into());
+    if !nodes.iter().any(|n| n.node == reference_node) {
+        let span = raw.model.reference_node.as_ref().map(|s| s.span());
+        found.key(
+            span,
+            "model.reference_node",
+            format!("'{reference_node}' has no entry in [nodes]; add \"{reference_node}\" = {{ dist = \"fixed\", value = 1.0 }}"),
+        );
+    } else if let Some(n) = nodes.iter().find(|n| n.node == reference_node) {
+        if n.scale.fixed_value().is_some_and(|v| v != 1.0) {
+            let span = raw.nodes.get(&reference_node).map(|s| s.span());
+            found.key(
+                span,
+                &format!("nodes.\"{reference_node}\""),
+                "the reference node's scale is energy at the node / itself; it must be { dist = \"fixed\", value = 1.0 }".into(),
+            );
+        }
+    }
+
+    let plan = RunPlan {
+        name,
+        config_path: file.to_path_buf(),
+        accelerators_path: normalize(&folder.join(raw.data.accelerators.get_ref())),
+        observations_path: normalize(&folder.join(raw.data.observations.get_ref())),
+        samples_per_observation: samples,
+        seed,
+        quantiles,
+        flops_per_mac,
+        methods,
+        reference_node,
+        prior,
+        power_fraction,
+        peak_factor,
+        software_efficiency,
+        nodes,
+    };
+    found.problems.finish(plan)
+}
+
+/// Problems found while resolving, located by the byte spans of their values.
+struct Found<'a> {
+    file: &'a Path,
+    text: &'a str,
+    problems: Problems,
+}
+
+impl Found<'_> {
+    fn key(&mut self, span: Option<std::ops::Range<usize>>, key: &str, message: String) {
+        let line = span.map(|s| line_of(self.text, s.start));
+        self.problems.push(Problem::new(
+            self.file,
+            line,
+            Some(Field::Key(key.to_string())),
+            message,
+        ));
+    }
+}
+
+fn check_samples(n: i64) -> Result<u64, String> {
+    match u64::try_from(n) {
+        Ok(n) if (1..=MAX_SAMPLES_PER_OBSERVATION).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{n} is out of range; use a whole number from 1 to {MAX_SAMPLES_PER_OBSERVATION}"
+        )),
+    }
+}
+
+fn check_quantiles(levels: &[f64]) -> Result<Vec<QuantileLevel>, String> {
+    if levels.is_empty() {
+        return Err("is empty; list the quantile levels to report, e.g. [0.05, 0.5, 0.95]".into());
+    }
+    for &p in levels {
+        if !(p > 0.0 && p < 1.0) {
+            return Err(format!(
+                "{p} is outside (0, 1); quantile levels are fractions, e.g. 0.975 not 97.5"
+            ));
+        }
+    }
+    for w in levels.windows(2) {
+        if w[1] <= w[0] {
+            return Err(format!(
+                "{} after {} : list levels in increasing order without repeats",
+                w[1], w[0]
+            ));
+        }
+    }
+    Ok(levels
+        .iter()
+        .map(|&p| QuantileLevel {
+            p,
+            label: format!("q{p}"),
+        })
+        .collect())
+}
+
+/// Orders node names by their leading number (`3nm` < `12nm`), then by name.
+pub fn node_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn leading(s: &str) -> f64 {
+        let end = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
+        s[..end].parse().unwrap_or(f64::INFINITY)
+    }
+    leading(a).total_cmp(&leading(b)).then_with(|| a.cmp(b))
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> u64 {
+    line_col(text, offset).0
+}
+
+fn line_col(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count() as u64
+        + 1;
+    (line, col)
+}
+
+/// Removes `.` and `name/..` pairs so messages show `datasets/x.csv`, not
+/// `configs/../datasets/x.csv`. Lexical only: symbolic links are not followed.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_sort_by_size() {
+        let mut v = vec!["12nm", "3nm", "7nm", "4nm", "16nm"];
+        v.sort_by(|a, b| node_order(a, b));
+        assert_eq!(v, ["3nm", "4nm", "7nm", "12nm", "16nm"]);
+    }
+
+    #[test]
+    fn normalize_removes_parent_steps() {
+        assert_eq!(
+            normalize(Path::new("configs/../datasets/a.csv")),
+            PathBuf::from("datasets/a.csv")
+        );
+        assert_eq!(normalize(Path::new("../x/./y")), PathBuf::from("../x/y"));
+    }
+
+    #[test]
+    fn quantile_labels_follow_the_config() {
+        let q = check_quantiles(&[0.025, 0.5]).unwrap();
+        assert_eq!(q[0].label, "q0.025");
+        assert_eq!(q[1].label, "q0.5");
+        assert!(check_quantiles(&[0.5, 0.5]).is_err());
+        assert!(check_quantiles(&[97.5]).is_err());
+    }
+}

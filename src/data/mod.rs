@@ -1,0 +1,252 @@
+//! The two input datasets, loaded, checked against each other and against the run plan.
+
+pub mod accelerators;
+pub mod observations;
+pub mod table;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use accelerators::AcceleratorSpec;
+pub use observations::MfuObservation;
+
+use crate::config::RunPlan;
+use crate::error::{InputErrors, Problem, Problems};
+use crate::units;
+
+/// Number formats whose energy per MAC is calibrated separately: an FP8 MAC is not a BF16 MAC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    Tf32,
+    Bf16,
+    Fp16,
+    Fp8,
+    Int8,
+}
+
+impl Precision {
+    pub const ALL: [Precision; 5] = [
+        Precision::Tf32,
+        Precision::Bf16,
+        Precision::Fp16,
+        Precision::Fp8,
+        Precision::Int8,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::Tf32 => "tf32",
+            Precision::Bf16 => "bf16",
+            Precision::Fp16 => "fp16",
+            Precision::Fp8 => "fp8",
+            Precision::Int8 => "int8",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Precision, String> {
+        Precision::ALL
+            .into_iter()
+            .find(|p| p.name() == s.to_ascii_lowercase())
+            .ok_or_else(|| {
+                if s.is_empty() {
+                    "is empty; use one of tf32, bf16, fp16, fp8, int8".to_string()
+                } else {
+                    format!("unknown precision '{s}'; use one of tf32, bf16, fp16, fp8, int8")
+                }
+            })
+    }
+
+    /// The throughput unit of this precision's peak.
+    pub fn throughput_unit(self) -> &'static str {
+        match self {
+            Precision::Int8 => "TOPS",
+            _ => "TFLOPS",
+        }
+    }
+}
+
+/// What the `tdp_w` figure of an accelerator is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerBasis {
+    /// The board's power limit: a run draws a fraction of it (config `power_fraction`).
+    BoardTdp,
+    /// A measured mean chip power (Google publishes these for TPUs): already the mean draw,
+    /// so the power fraction is not applied.
+    ChipMeasuredMean,
+}
+
+impl PowerBasis {
+    pub fn name(self) -> &'static str {
+        match self {
+            PowerBasis::BoardTdp => "board_tdp",
+            PowerBasis::ChipMeasuredMean => "chip_measured_mean",
+        }
+    }
+
+    /// An absent or empty `power_basis` column means a board TDP.
+    fn parse(s: &str) -> Result<PowerBasis, String> {
+        match s {
+            "" | "board_tdp" => Ok(PowerBasis::BoardTdp),
+            "chip_measured_mean" => Ok(PowerBasis::ChipMeasuredMean),
+            _ => Err(format!(
+                "unknown power basis '{s}'; use board_tdp or chip_measured_mean"
+            )),
+        }
+    }
+}
+
+/// One observation joined with its accelerator: everything the sampler needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Observation {
+    pub id: String,
+    pub accelerator: String,
+    pub node: String,
+    pub precision: Precision,
+    pub mfu_low: f64,
+    pub mfu_high: f64,
+    pub power_w: f64,
+    pub power_basis: PowerBasis,
+    pub peak_flops_per_s: f64,
+    pub source: String,
+}
+
+impl Observation {
+    /// The implied energy per MAC, pJ, when every uncertain factor is 1 and MFU is 1:
+    /// `P * k / F`. Each sample multiplies it by `u * eta / (m * c)`.
+    pub fn pj_per_mac_at_full_utilisation(&self, flops_per_mac: f64) -> f64 {
+        units::pj_per_mac(self.power_w, self.peak_flops_per_s, flops_per_mac)
+    }
+}
+
+/// The checked inputs of a run.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub accelerators: Vec<AcceleratorSpec>,
+    /// Observations used, in file order.
+    pub observations: Vec<Observation>,
+    /// Observations kept in the file for the record but left out, with the reason.
+    pub excluded: Vec<MfuObservation>,
+}
+
+impl Dataset {
+    /// Loads both files and checks them against each other and the plan.
+    pub fn load(plan: &RunPlan) -> Result<Dataset, InputErrors> {
+        let mut problems = Problems::default();
+        let acc_file = &plan.accelerators_path;
+        let obs_file = &plan.observations_path;
+        let accelerators = accelerators::load(acc_file, acc_file, &mut problems);
+        let raw = observations::load(obs_file, obs_file, &mut problems);
+
+        for spec in &accelerators {
+            if plan.node_scale(&spec.node).is_none() && !problems_has_node(&problems, &spec.node) {
+                problems.push(Problem::column(
+                    acc_file,
+                    spec.line,
+                    "node",
+                    format!(
+                        "node '{}' has no entry in the config's [nodes] ({}); add \"{}\" = {{ dist = ... }} there",
+                        spec.node,
+                        plan.config_path.display(),
+                        spec.node
+                    ),
+                ));
+            }
+        }
+
+        let mut observations = Vec::new();
+        let mut excluded = Vec::new();
+        for obs in raw {
+            let known = accelerators
+                .iter()
+                .any(|a| a.accelerator == obs.accelerator);
+            if !known {
+                if !accelerators.is_empty() {
+                    problems.push(Problem::column(
+                        obs_file,
+                        obs.line,
+                        "accelerator",
+                        format!(
+                            "unknown accelerator '{}'; add it to {} or fix the id",
+                            obs.accelerator,
+                            acc_file.display()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if obs.exclude.is_some() {
+                excluded.push(obs);
+                continue;
+            }
+            let Some(spec) = accelerators
+                .iter()
+                .find(|a| a.accelerator == obs.accelerator && a.precision == obs.precision)
+            else {
+                problems.push(Problem::column(
+                    obs_file,
+                    obs.line,
+                    "precision",
+                    format!(
+                        "accelerator '{}' has no {} row in {}; add its dense {} peak there or fix the precision",
+                        obs.accelerator,
+                        obs.precision.name(),
+                        acc_file.display(),
+                        obs.precision.name()
+                    ),
+                ));
+                continue;
+            };
+            observations.push(Observation {
+                id: obs.id,
+                accelerator: obs.accelerator,
+                node: spec.node.clone(),
+                precision: obs.precision,
+                mfu_low: obs.mfu_low,
+                mfu_high: obs.mfu_high,
+                power_w: spec.tdp_w,
+                power_basis: spec.power_basis,
+                peak_flops_per_s: units::peak_flops_per_s(spec.dense_peak_tflops),
+                source: obs.source,
+            });
+        }
+        if problems.is_empty() && observations.is_empty() {
+            problems.push(Problem::at(
+                obs_file,
+                None,
+                "has no observation to calibrate on (every row is excluded); add a row with an empty exclude column",
+            ));
+        }
+        problems.finish(Dataset {
+            accelerators,
+            observations,
+            excluded,
+        })
+    }
+
+    pub fn accelerator(&self, id: &str, precision: Precision) -> Option<&AcceleratorSpec> {
+        self.accelerators
+            .iter()
+            .find(|a| a.accelerator == id && a.precision == precision)
+    }
+}
+
+/// One message per missing node is enough; the first row that uses it carries it.
+fn problems_has_node(problems: &Problems, node: &str) -> bool {
+    problems.iter().any(|p| {
+        p.message
+            .starts_with(&format!("node '{node}' has no entry"))
+    })
+}
+
+/// SHA-256 of a file, hex, for the manifest.
+pub fn sha256_hex(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path)?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

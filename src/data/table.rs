@@ -1,0 +1,320 @@
+//! Reading a CSV file into rows whose fields can be parsed with located errors.
+//!
+//! Shared by both dataset loaders: it owns the rules every input CSV follows (UTF-8, a
+//! header row, extra columns ignored, fields trimmed, a UTF-8 byte-order mark tolerated) and
+//! turns every way a field can be wrong into a message that names file, line and column.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Problem, Problems};
+
+/// A CSV file: its header and its records, each with the line it starts on.
+pub struct Table {
+    pub file: PathBuf,
+    columns: HashMap<String, usize>,
+    pub rows: Vec<Row>,
+}
+
+/// One record of a [`Table`].
+pub struct Row {
+    pub line: u64,
+    fields: csv::StringRecord,
+}
+
+impl Table {
+    /// Reads `path`, checking that every column of `required` is in the header.
+    /// `file` is the name messages show. Returns `None` when nothing useful can be read.
+    pub fn read(
+        path: &Path,
+        file: &Path,
+        required: &[&str],
+        problems: &mut Problems,
+    ) -> Option<Table> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                let why = if path.is_dir() {
+                    "is a folder, not a CSV file; point the config's [data] entry at the file"
+                        .to_string()
+                } else {
+                    format!("cannot be read ({e}); check the path in the config's [data] section")
+                };
+                problems.push(Problem::at(file, None, why));
+                return None;
+            }
+        };
+        if let Err(e) = std::str::from_utf8(&bytes) {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64
+                + 1;
+            problems.push(Problem::at(
+                file,
+                Some(line),
+                "is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)",
+            ));
+            return None;
+        }
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        if body.iter().all(|b| b.is_ascii_whitespace()) {
+            problems.push(Problem::at(
+                file,
+                Some(1),
+                format!(
+                    "is empty; the first line must be the header: {}",
+                    required.join(",")
+                ),
+            ));
+            return None;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(body);
+        let header = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                problems.push(Problem::at(
+                    file,
+                    Some(1),
+                    format!("cannot read the header: {e}"),
+                ));
+                return None;
+            }
+        };
+        let mut columns = HashMap::new();
+        for (i, name) in header.iter().enumerate() {
+            if columns.insert(name.to_string(), i).is_some() {
+                problems.push(Problem::column(
+                    file,
+                    1,
+                    name,
+                    "appears twice in the header; keep one",
+                ));
+            }
+        }
+        let mut missing = false;
+        for &name in required {
+            if !columns.contains_key(name) {
+                missing = true;
+                let hint = closest(name, header.iter())
+                    .map(|c| format!(" (the header has '{c}': a misspelling?)"))
+                    .unwrap_or_default();
+                problems.push(Problem::column(
+                    file,
+                    1,
+                    name,
+                    format!(
+                        "is missing from the header{hint}; the required columns are {}",
+                        required.join(",")
+                    ),
+                ));
+            }
+        }
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            match record {
+                Ok(fields) => {
+                    let line = fields.position().map_or(0, |p| p.line());
+                    if fields.iter().all(str::is_empty) {
+                        continue; // a blank or all-commas line, as spreadsheets leave at the end
+                    }
+                    if fields.len() != header.len() {
+                        problems.push(Problem::at(
+                            file,
+                            Some(line),
+                            format!(
+                                "has {} fields but the header has {}; quote fields that contain commas",
+                                fields.len(),
+                                header.len()
+                            ),
+                        ));
+                        continue;
+                    }
+                    rows.push(Row { line, fields });
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    problems.push(Problem::at(
+                        file,
+                        Some(line),
+                        format!("is not valid CSV: {e}"),
+                    ));
+                }
+            }
+        }
+        if rows.is_empty() && !missing {
+            problems.push(Problem::at(
+                file,
+                Some(1),
+                "has a header but no rows; add at least one",
+            ));
+        }
+        if missing {
+            return None;
+        }
+        Some(Table {
+            file: file.to_path_buf(),
+            columns,
+            rows,
+        })
+    }
+
+    /// The trimmed text of `column` (empty when an optional column is absent).
+    pub fn text<'r>(&self, row: &'r Row, column: &str) -> &'r str {
+        self.columns
+            .get(column)
+            .and_then(|&i| row.fields.get(i))
+            .unwrap_or("")
+    }
+
+    /// A required, non-empty text field.
+    pub fn required_text<'r>(
+        &self,
+        row: &'r Row,
+        column: &str,
+        problems: &mut Problems,
+    ) -> Option<&'r str> {
+        let s = self.text(row, column);
+        if s.is_empty() {
+            problems.push(Problem::column(
+                &self.file,
+                row.line,
+                column,
+                "is empty; fill it in",
+            ));
+            None
+        } else {
+            Some(s)
+        }
+    }
+
+    /// A finite decimal number.
+    pub fn number(&self, row: &Row, column: &str, problems: &mut Problems) -> Option<f64> {
+        match parse_number(self.text(row, column)) {
+            Ok(x) => Some(x),
+            Err(m) => {
+                problems.push(Problem::column(&self.file, row.line, column, m));
+                None
+            }
+        }
+    }
+
+    /// A finite number above zero.
+    pub fn positive(
+        &self,
+        row: &Row,
+        column: &str,
+        unit: &str,
+        problems: &mut Problems,
+    ) -> Option<f64> {
+        let x = self.number(row, column, problems)?;
+        if x > 0.0 {
+            Some(x)
+        } else {
+            problems.push(Problem::column(
+                &self.file,
+                row.line,
+                column,
+                format!("{x} must be above 0 ({unit})"),
+            ));
+            None
+        }
+    }
+
+    pub fn problem(&self, row: &Row, column: &str, message: impl Into<String>) -> Problem {
+        Problem::column(&self.file, row.line, column, message)
+    }
+}
+
+/// Parses a plain decimal, explaining what is wrong in terms a spreadsheet user recognises.
+pub fn parse_number(s: &str) -> Result<f64, String> {
+    if s.is_empty() {
+        return Err("is empty; write a number".into());
+    }
+    if let Some(pct) = s.strip_suffix('%') {
+        let hint = match pct.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => format!("; write the fraction {}", v / 100.0),
+            _ => String::new(),
+        };
+        return Err(format!("'{s}' looks like a percent{hint}"));
+    }
+    let lower = s.to_ascii_lowercase();
+    if lower.contains("inf") || lower.contains("nan") {
+        return Err(format!(
+            "'{s}' is not a finite number; write a plain decimal"
+        ));
+    }
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(if x == 0.0 { 0.0 } else { x }), // -0 reads as 0
+        Ok(_) => Err(format!("'{s}' is too large to be a finite number")),
+        Err(_) => Err(format!(
+            "'{s}' is not a number; write a plain decimal such as 0.45"
+        )),
+    }
+}
+
+/// The header name most like `want`, when one is close enough to be a likely misspelling.
+fn closest<'a>(want: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    names
+        .map(|n| (edit_distance(want, n), n))
+        .filter(|&(d, n)| d > 0 && d <= 2.max(want.len() / 4) && n != want)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, n)| n)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_reject_percent_and_non_finite() {
+        assert_eq!(parse_number("0.45"), Ok(0.45));
+        assert_eq!(parse_number("-0"), Ok(0.0));
+        assert_eq!(
+            parse_number("45%").unwrap_err(),
+            "'45%' looks like a percent; write the fraction 0.45"
+        );
+        assert_eq!(
+            parse_number("inf").unwrap_err(),
+            "'inf' is not a finite number; write a plain decimal"
+        );
+        assert_eq!(
+            parse_number("1e400").unwrap_err(),
+            "'1e400' is too large to be a finite number"
+        );
+        assert_eq!(
+            parse_number("0x10").unwrap_err(),
+            "'0x10' is not a number; write a plain decimal such as 0.45"
+        );
+        assert_eq!(parse_number("").unwrap_err(), "is empty; write a number");
+    }
+
+    #[test]
+    fn misspelt_columns_are_suggested() {
+        assert_eq!(
+            closest("mfu_high", ["id", "mfu_hgih"].into_iter()),
+            Some("mfu_hgih")
+        );
+        assert_eq!(closest("source", ["id", "mfu_low"].into_iter()), None);
+    }
+}

@@ -1,0 +1,140 @@
+//! Errors that say where the problem is and how to fix it.
+//!
+//! Every problem in a user's input is a [`Problem`] located at a file, a line and a column
+//! (CSV) or key (TOML). Validation collects all of them before failing, so one run of
+//! `mfucal validate` lists everything to fix.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The part of a line a problem is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    /// A CSV column, by its header name.
+    Column(String),
+    /// A config key, as a dotted path (`model.power_fraction`).
+    Key(String),
+    /// A 1-based character column, where a parser points at text rather than a field.
+    Char(u64),
+}
+
+/// One problem found in the inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<u64>,
+    pub field: Option<Field>,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(file: &Path, line: Option<u64>, field: Option<Field>, message: String) -> Self {
+        Problem {
+            file: file.to_path_buf(),
+            line,
+            field,
+            message,
+        }
+    }
+
+    /// A problem in a CSV column.
+    pub fn column(file: &Path, line: u64, column: &str, message: impl Into<String>) -> Self {
+        Self::new(
+            file,
+            Some(line),
+            Some(Field::Column(column.to_string())),
+            message.into(),
+        )
+    }
+
+    /// A problem with a whole line or file.
+    pub fn at(file: &Path, line: Option<u64>, message: impl Into<String>) -> Self {
+        Self::new(file, line, None, message.into())
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        match &self.field {
+            Some(Field::Column(name)) => write!(f, ": column {name}")?,
+            Some(Field::Key(name)) => write!(f, ": key {name}")?,
+            Some(Field::Char(col)) => write!(f, ":{col}")?,
+            None => {}
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found in the inputs; a run refuses to start while there is any.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct InputErrors(pub Vec<Problem>);
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(
+            f,
+            "{n} problem{} in the inputs; nothing was written",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for problem in &self.0 {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects problems while validation goes on.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<Problem>);
+
+impl Problems {
+    pub fn push(&mut self, problem: Problem) {
+        self.0.push(problem);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Problem> {
+        self.0.iter()
+    }
+
+    pub fn extend(&mut self, other: Problems) {
+        self.0.extend(other.0);
+    }
+
+    /// `Ok(value)` when nothing was found, otherwise every problem.
+    pub fn finish<T>(self, value: T) -> Result<T, InputErrors> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(InputErrors(self.0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_file_line_and_column() {
+        let p = Problem::column(Path::new("d/obs.csv"), 7, "mfu_low", "is empty");
+        assert_eq!(p.to_string(), "d/obs.csv:7: column mfu_low: is empty");
+        let k = Problem::new(
+            Path::new("c.toml"),
+            Some(3),
+            Some(Field::Key("model.prior".into())),
+            "bad".into(),
+        );
+        assert_eq!(k.to_string(), "c.toml:3: key model.prior: bad");
+    }
+}

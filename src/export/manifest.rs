@@ -1,0 +1,97 @@
+//! `manifest.json`: what produced a results folder, so it can be reproduced and compared.
+
+use serde::Serialize;
+
+use crate::calibrate::Calibration;
+use crate::config::RunPlan;
+use crate::data::Dataset;
+
+/// Facts about the run that are not in the plan.
+pub struct RunFacts {
+    /// SHA-256 of each input file: (path, hex digest).
+    pub inputs: Vec<(String, String)>,
+    pub threads: usize,
+    pub wall_seconds: f64,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    mfucal_version: &'static str,
+    resolved_config: &'a RunPlan,
+    inputs: Vec<Input<'a>>,
+    seed: u64,
+    threads: usize,
+    total_samples: u64,
+    wall_seconds: f64,
+    samples_per_second: f64,
+    observations_used: usize,
+    observations_excluded: Vec<Excluded<'a>>,
+    contradictions: Vec<ContradictionEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct Input<'a> {
+    path: &'a str,
+    sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct Excluded<'a> {
+    id: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct ContradictionEntry<'a> {
+    method: &'static str,
+    node: &'a str,
+    precision: &'static str,
+    basis: &'static str,
+    observations: &'a [String],
+    message: &'a str,
+}
+
+pub fn manifest_json(
+    plan: &RunPlan,
+    dataset: &Dataset,
+    cal: &Calibration,
+    facts: &RunFacts,
+) -> Vec<u8> {
+    let manifest = Manifest {
+        mfucal_version: env!("CARGO_PKG_VERSION"),
+        resolved_config: plan,
+        inputs: facts
+            .inputs
+            .iter()
+            .map(|(path, sha256)| Input { path, sha256 })
+            .collect(),
+        seed: plan.seed,
+        threads: facts.threads,
+        total_samples: cal.total_samples,
+        wall_seconds: facts.wall_seconds,
+        samples_per_second: cal.total_samples as f64 / facts.wall_seconds.max(1e-9),
+        observations_used: dataset.observations.len(),
+        observations_excluded: dataset
+            .excluded
+            .iter()
+            .map(|o| Excluded {
+                id: &o.id,
+                reason: o.exclude.as_deref().unwrap_or_default(),
+            })
+            .collect(),
+        contradictions: cal
+            .contradictions()
+            .map(|(g, c)| ContradictionEntry {
+                method: g.method.name(),
+                node: &g.node,
+                precision: g.precision.name(),
+                basis: g.basis.name(),
+                observations: &c.ids,
+                message: &c.message,
+            })
+            .collect(),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&manifest).expect("a manifest always serialises");
+    bytes.push(b'\n');
+    bytes
+}

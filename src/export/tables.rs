@@ -1,0 +1,149 @@
+//! The three CSV tables of a run: `quantiles.csv`, `observations.csv`, `accelerators.csv`.
+
+use super::number;
+use crate::calibrate::{Calibration, Summary};
+use crate::config::RunPlan;
+use crate::posterior::Contradiction;
+
+/// The unit every energy is reported in.
+pub const ENERGY_UNIT: &str = "pJ/MAC";
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new())
+}
+
+fn finish(mut w: csv::Writer<Vec<u8>>) -> Vec<u8> {
+    w.flush().expect("writing to memory cannot fail");
+    w.into_inner().expect("writing to memory cannot fail")
+}
+
+fn quantile_labels(plan: &RunPlan) -> impl Iterator<Item = String> + '_ {
+    plan.quantiles.iter().map(|q| q.label.clone())
+}
+
+/// `ok`, or `contradictory: ...` naming the observations; numbers are then left empty.
+fn status(c: Option<&Contradiction>) -> String {
+    match c {
+        None => "ok".into(),
+        Some(c) => format!("contradictory: {}", c.message),
+    }
+}
+
+fn summary_fields(s: &Summary) -> Vec<String> {
+    let mut v = vec![number(s.mean), number(s.sd)];
+    v.extend(s.quantiles.iter().map(|&q| number(q)));
+    v
+}
+
+/// `quantiles.csv`: one row per method x node x precision, and the pooled rows.
+pub fn quantiles_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
+    let mut w = writer();
+    let mut header: Vec<String> = [
+        "method",
+        "node",
+        "precision",
+        "basis",
+        "unit",
+        "n_observations",
+        "samples",
+        "mean",
+        "sd",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(quantile_labels(plan));
+    header.push("status".into());
+    w.write_record(&header).expect("in memory");
+    for g in &cal.groups {
+        let mut row = vec![
+            g.method.name().to_string(),
+            g.node.clone(),
+            g.precision.name().to_string(),
+            g.basis.name().to_string(),
+            ENERGY_UNIT.to_string(),
+            g.n_observations.to_string(),
+            g.samples.to_string(),
+        ];
+        match &g.outcome {
+            Ok((_, s)) => row.extend(summary_fields(s)),
+            Err(_) => row.extend(std::iter::repeat_n(String::new(), 2 + plan.quantiles.len())),
+        }
+        row.push(status(g.outcome.as_ref().err()));
+        w.write_record(&row).expect("in memory");
+    }
+    finish(w)
+}
+
+/// `observations.csv`: each observation's bound `e_i` (eta = 1).
+pub fn observations_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
+    let mut w = writer();
+    let mut header: Vec<String> = [
+        "id",
+        "accelerator",
+        "node",
+        "precision",
+        "mfu_low",
+        "mfu_high",
+        "unit",
+        "samples",
+        "mean",
+        "sd",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(quantile_labels(plan));
+    w.write_record(&header).expect("in memory");
+    for r in &cal.observations {
+        let o = &r.observation;
+        let mut row = vec![
+            o.id.clone(),
+            o.accelerator.clone(),
+            o.node.clone(),
+            o.precision.name().to_string(),
+            number(o.mfu_low),
+            number(o.mfu_high),
+            ENERGY_UNIT.to_string(),
+            r.samples.to_string(),
+        ];
+        row.extend(summary_fields(&r.bound));
+        w.write_record(&row).expect("in memory");
+    }
+    finish(w)
+}
+
+/// `accelerators.csv`, long form: energy, physics limit and sustainable throughput.
+pub fn accelerators_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
+    let mut w = writer();
+    let mut header: Vec<String> = [
+        "method",
+        "accelerator",
+        "node",
+        "precision",
+        "quantity",
+        "unit",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(quantile_labels(plan));
+    header.push("status".into());
+    w.write_record(&header).expect("in memory");
+    for r in &cal.accelerators {
+        let mut row = vec![
+            r.method.name().to_string(),
+            r.accelerator.clone(),
+            r.node.clone(),
+            r.precision.name().to_string(),
+            r.quantity.name().to_string(),
+            r.unit.to_string(),
+        ];
+        match &r.quantiles {
+            Ok(q) => row.extend(q.iter().map(|&x| number(x))),
+            Err(_) => row.extend(std::iter::repeat_n(String::new(), plan.quantiles.len())),
+        }
+        row.push(status(r.quantiles.as_ref().err()));
+        w.write_record(&row).expect("in memory");
+    }
+    finish(w)
+}

@@ -1,0 +1,21 @@
+//! mfucal: Monte Carlo calibration of the energy per multiply-accumulate (pJ/MAC) of AI
+//! accelerators, per process node and precision, from published MFU observations.
+//!
+//! A training run at model FLOPs utilisation `m` on a board of power `P` and dense peak `F`
+//! spends at most `P / (m F)` joules per FLOP, `P k / (m F)` per MAC with `k` FLOPs per MAC.
+//! Every uncertain input is sampled ([`sampler`]), turned into posteriors ([`posterior`],
+//! [`calibrate`]), exported as tables ([`export`]) and written atomically ([`output`]).
+//!
+//! Layers: [`config`] (TOML → typed plan) and [`data`] (CSV → checked dataset) feed the
+//! engine; [`app`] holds the commands; the binary only parses arguments.
+
+pub mod app;
+pub mod calibrate;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod export;
+pub mod output;
+pub mod posterior;
+pub mod sampler;
+pub mod units;

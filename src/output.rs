@@ -1,0 +1,119 @@
+//! Writing a results folder atomically: a run either replaces the whole folder or leaves the
+//! previous one untouched.
+//!
+//! Files are written and synced into a hidden sibling `.NAME.tmp-PID`, which is then renamed
+//! into place. A folder cannot be renamed over a non-empty one, so the previous results are
+//! first renamed aside to `.NAME.old-PID` and removed after the swap; if the swap fails they
+//! are renamed back. Leftovers of killed runs (hidden `.NAME.tmp-*` / `.NAME.old-*`
+//! siblings) are never read as results and are removed by the next run; if a kill landed
+//! between the two renames, the next run restores the `.old` folder first.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// Replaces `dir` by a folder holding exactly `files` (name, bytes).
+pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+    let name = dir
+        .file_name()
+        .with_context(|| format!("output folder {} has no name", dir.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    recover_and_clean(&parent, &name, dir)?;
+
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
+    fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    for (file, bytes) in files {
+        let path = tmp.join(file);
+        let mut f =
+            fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        f.write_all(bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        f.sync_all()
+            .with_context(|| format!("cannot sync {}", path.display()))?;
+    }
+
+    let old = parent.join(format!(".{name}.old-{pid}"));
+    let had_previous = dir.exists();
+    if had_previous {
+        fs::rename(dir, &old)
+            .with_context(|| format!("cannot move the previous {} aside", dir.display()))?;
+    }
+    if let Err(e) = fs::rename(&tmp, dir) {
+        if had_previous {
+            let _ = fs::rename(&old, dir);
+        }
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e)
+            .with_context(|| format!("cannot move the new results into {}", dir.display()));
+    }
+    if had_previous {
+        fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    if let Ok(d) = fs::File::open(&parent) {
+        let _ = d.sync_all(); // make the renames durable where the platform allows
+    }
+    Ok(())
+}
+
+/// Restores previous results a kill left aside, and removes leftovers of killed runs.
+fn recover_and_clean(parent: &Path, name: &str, dir: &Path) -> Result<()> {
+    let tmp_prefix = format!(".{name}.tmp-");
+    let old_prefix = format!(".{name}.old-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if file_name.starts_with(&old_prefix) && !dir.exists() {
+            fs::rename(&path, dir).with_context(|| format!("cannot restore {}", path.display()))?;
+        } else if file_name.starts_with(&tmp_prefix) || file_name.starts_with(&old_prefix) {
+            fs::remove_dir_all(&path)
+                .with_context(|| format!("cannot remove stale {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_previous_results_whole() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("results").join("default");
+        write_folder(&dir, &[("a.csv", b"1".to_vec()), ("b.csv", b"2".to_vec())]).unwrap();
+        write_folder(&dir, &[("a.csv", b"3".to_vec())]).unwrap();
+        assert_eq!(fs::read(dir.join("a.csv")).unwrap(), b"3");
+        assert!(!dir.join("b.csv").exists());
+        let names: Vec<_> = fs::read_dir(root.path().join("results"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("default")]);
+    }
+
+    #[test]
+    fn restores_results_left_aside_by_a_kill() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("default");
+        let aside = root.path().join(".default.old-1");
+        fs::create_dir(&aside).unwrap();
+        fs::write(aside.join("a.csv"), b"old").unwrap();
+        fs::create_dir(root.path().join(".default.tmp-2")).unwrap();
+        recover_and_clean(root.path(), "default", &dir).unwrap();
+        assert_eq!(fs::read(dir.join("a.csv")).unwrap(), b"old");
+        assert!(!root.path().join(".default.tmp-2").exists());
+    }
+}

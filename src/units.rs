@@ -1,0 +1,52 @@
+//! Units and the one place that converts between them.
+//!
+//! Every unit-bearing quantity carries its unit in its name (`tdp_w`, `peak_flops_per_s`,
+//! `pj_per_mac`). Vendors and MFU papers count one multiply-accumulate (MAC, a fused
+//! multiply-add) as **two** floating-point operations; the convention is the run's
+//! `flops_per_mac` (config key `units.flops_per_mac`), never a bare `2` in the code.
+
+/// The vendor convention: one fused multiply-add is a multiply and an add.
+pub const DEFAULT_FLOPS_PER_MAC: f64 = 2.0;
+
+/// Picojoules in one joule.
+pub const PJ_PER_J: f64 = 1e12;
+
+/// FLOP/s in one TFLOPS (or OP/s in one TOPS).
+pub const FLOPS_PER_S_PER_TFLOPS: f64 = 1e12;
+
+/// Converts a datasheet peak in TFLOPS (TOPS for int8) to FLOP/s.
+pub fn peak_flops_per_s(dense_peak_tflops: f64) -> f64 {
+    dense_peak_tflops * FLOPS_PER_S_PER_TFLOPS
+}
+
+/// Energy per MAC, in pJ, of a board drawing `power_w` while retiring `flops_per_s`:
+/// `power / (flops_per_s / flops_per_mac)` joules per MAC.
+///
+/// The MFU bound `E <= P / (m * F)` is this with `flops_per_s = m * F`.
+pub fn pj_per_mac(power_w: f64, flops_per_s: f64, flops_per_mac: f64) -> f64 {
+    power_w * flops_per_mac / flops_per_s * PJ_PER_J
+}
+
+/// Sustainable dense throughput, in TFLOPS, of a board drawing `power_w` at `pj_per_mac`:
+/// `P * k / E`.
+pub fn sustainable_tflops(power_w: f64, pj_per_mac: f64, flops_per_mac: f64) -> f64 {
+    power_w * flops_per_mac / (pj_per_mac / PJ_PER_J) / FLOPS_PER_S_PER_TFLOPS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pj_per_mac_counts_two_flops_per_mac() {
+        // 700 W at 1e15 FLOP/s is 0.7 pJ per FLOP, so 1.4 pJ per two-FLOP MAC.
+        assert!((pj_per_mac(700.0, 1e15, 1.0) - 0.7).abs() < 1e-12);
+        assert!((pj_per_mac(700.0, 1e15, DEFAULT_FLOPS_PER_MAC) - 1.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sustainable_tflops_inverts_pj_per_mac() {
+        let e = pj_per_mac(700.0, peak_flops_per_s(989.4), 2.0);
+        assert!((sustainable_tflops(700.0, e, 2.0) - 989.4).abs() < 1e-9);
+    }
+}
