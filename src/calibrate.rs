@@ -63,7 +63,8 @@ pub struct ObservationResult {
 pub enum AcceleratorQuantity {
     /// Posterior from the accelerator's own observations.
     PjPerMac,
-    /// `P k / (E F)`: the largest MFU the board's power allows, from its node's posterior.
+    /// `min(1, P k / (E F))`: the largest MFU the board's power allows, from its node's
+    /// posterior. Capped at 1: where power would allow more than the peak, the peak binds.
     PhysicsLimit,
     /// `P k / E`: dense throughput the board's power sustains, from its node's posterior.
     SustainableTflops,
@@ -330,7 +331,7 @@ fn accelerator_rows(
             rows.push(row(
                 AcceleratorQuantity::PhysicsLimit,
                 "fraction",
-                derived(&|e| sustainable(e) / spec.dense_peak_tflops),
+                derived(&|e| (sustainable(e) / spec.dense_peak_tflops).min(1.0)),
             ));
             rows.push(row(
                 AcceleratorQuantity::SustainableTflops,

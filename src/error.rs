@@ -111,13 +111,21 @@ impl Problems {
         self.0.extend(other.0);
     }
 
-    /// `Ok(value)` when nothing was found, otherwise every problem.
-    pub fn finish<T>(self, value: T) -> Result<T, InputErrors> {
+    /// `Ok(value)` when nothing was found, otherwise every problem, ordered by file (in the
+    /// order files were first mentioned) and line, so the list reads top to bottom.
+    pub fn finish<T>(mut self, value: T) -> Result<T, InputErrors> {
         if self.0.is_empty() {
-            Ok(value)
-        } else {
-            Err(InputErrors(self.0))
+            return Ok(value);
         }
+        let mut files: Vec<PathBuf> = Vec::new();
+        for p in &self.0 {
+            if !files.contains(&p.file) {
+                files.push(p.file.clone());
+            }
+        }
+        let file_rank = |p: &Problem| files.iter().position(|f| *f == p.file);
+        self.0.sort_by_key(|p| (file_rank(p), p.line));
+        Err(InputErrors(self.0))
     }
 }
 

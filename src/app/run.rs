@@ -149,7 +149,11 @@ impl RunReport {
             "(pJ/MAC at {} FLOPs per MAC; scaled nodes in quantiles.csv)",
             plan.flops_per_mac
         );
-        for (g, c) in cal.contradictions() {
+        // Scaled rows repeat their pooled row's contradiction; name each once.
+        for (g, c) in cal
+            .contradictions()
+            .filter(|(g, _)| g.basis != Basis::Scaled)
+        {
             let _ = writeln!(
                 s,
                 "warning: {} {} {} ({}): {}",

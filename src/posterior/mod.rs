@@ -131,10 +131,10 @@ impl Engine {
     }
 
     /// The posterior given some observations' histograms, or the contradiction.
-    pub fn posterior<'a>(
+    pub fn posterior(
         &self,
         method: Method,
-        observations: &[(&'a str, &LogHistogram)],
+        observations: &[(&str, &LogHistogram)],
     ) -> Result<Posterior, Contradiction> {
         let mut ln_post = self.ln_prior.clone();
         for (_, h) in observations {
@@ -171,37 +171,57 @@ impl Engine {
                 ids: outside,
             };
         }
+        // Pairs whose likelihoods do not overlap; name the observations in most such pairs
+        // first, since one outlier (a mislabelled HFU, a wrong TDP) typically explains them all.
+        let n = liks.len();
+        let mut conflicts = vec![0usize; n];
         let mut pairs = Vec::new();
-        let mut ids = Vec::new();
-        for a in 0..liks.len() {
-            for b in a + 1..liks.len() {
+        for a in 0..n {
+            for b in a + 1..n {
                 if !alive(&[&liks[a], &liks[b]]) {
-                    pairs.push(format!("{} vs {}", observations[a].0, observations[b].0));
-                    for i in [a, b] {
-                        if !ids.contains(&observations[i].0.to_string()) {
-                            ids.push(observations[i].0.to_string());
-                        }
-                    }
+                    conflicts[a] += 1;
+                    conflicts[b] += 1;
+                    pairs.push((a, b));
                 }
             }
         }
         if pairs.is_empty() {
-            ids = observations.iter().map(|(id, _)| id.to_string()).collect();
-            pairs.push("no single pair, but all together".into());
+            return Contradiction {
+                ids: observations.iter().map(|(id, _)| id.to_string()).collect(),
+                message: format!(
+                    "the {} observations overlap pairwise but not all together under the {} method",
+                    n,
+                    method.name()
+                ),
+            };
         }
-        let shown: Vec<&str> = pairs.iter().take(5).map(String::as_str).collect();
-        let more = if pairs.len() > 5 {
-            format!(" and {} more pairs", pairs.len() - 5)
+        let mut order: Vec<usize> = (0..n).filter(|&i| conflicts[i] > 0).collect();
+        order.sort_by(|&a, &b| conflicts[b].cmp(&conflicts[a]).then(a.cmp(&b)));
+        let worst: Vec<String> = order
+            .iter()
+            .take(4)
+            .map(|&i| {
+                format!(
+                    "{} ({} of {} others)",
+                    observations[i].0,
+                    conflicts[i],
+                    n - 1
+                )
+            })
+            .collect();
+        let more = if order.len() > 4 {
+            format!(" and {} more", order.len() - 4)
         } else {
             String::new()
         };
         Contradiction {
             message: format!(
-                "observations do not overlap under the {} method ({}{more})",
+                "{} pairs of observations do not overlap under the {} method; most in conflict: {}{more}",
+                pairs.len(),
                 method.name(),
-                shown.join("; ")
+                worst.join(", ")
             ),
-            ids,
+            ids: order.iter().map(|&i| observations[i].0.to_string()).collect(),
         }
     }
 }

@@ -1,0 +1,124 @@
+//! A throw-away project folder (config + two CSVs) and the real `mfucal` binary to run on it.
+#![allow(dead_code)] // each test file uses a different part
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const ACCELERATORS: &str = "\
+accelerator,vendor,node,year,tdp_w,precision,dense_peak_tflops,source
+h100-sxm,NVIDIA,4nm,2022,700,bf16,989.4,fixture
+a100-sxm,NVIDIA,7nm,2020,400,bf16,312,fixture
+";
+
+pub const OBSERVATIONS: &str = "\
+id,accelerator,precision,mfu_low,mfu_high,source
+llama,h100-sxm,bf16,0.43,0.43,fixture
+mpt,a100-sxm,bf16,0.50,0.55,fixture
+";
+
+pub const CONFIG: &str = r#"
+[data]
+accelerators = "../datasets/accelerators.csv"
+observations = "../datasets/observations.csv"
+[sampling]
+samples_per_observation = 100000
+seed = 7
+[model]
+reference_node = "4nm"
+[nodes]
+"4nm" = { dist = "fixed", value = 1.0 }
+"7nm" = { dist = "lognormal", mu = 0.33, sigma = 0.10 }
+"#;
+
+/// A temporary folder laid out like the repository: `configs/test.toml`, `datasets/*.csv`.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        Fixture::with(CONFIG, ACCELERATORS, OBSERVATIONS)
+    }
+
+    pub fn with(config: &str, accelerators: &str, observations: &str) -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("configs")).unwrap();
+        std::fs::create_dir(dir.path().join("datasets")).unwrap();
+        let f = Fixture { dir };
+        f.write("configs/test.toml", config.as_bytes());
+        f.write("datasets/accelerators.csv", accelerators.as_bytes());
+        f.write("datasets/observations.csv", observations.as_bytes());
+        f
+    }
+
+    pub fn write(&self, rel: &str, bytes: &[u8]) {
+        std::fs::write(self.path(rel), bytes).unwrap();
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Runs `mfucal ARGS` in the fixture folder.
+    pub fn mfucal(&self, args: &[&str]) -> Output {
+        mfucal_in(self.dir.path(), args)
+    }
+
+    /// Runs `mfucal run --config configs/test.toml --out out EXTRA...`.
+    pub fn run(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["run", "--config", "configs/test.toml", "--out", "out"];
+        args.extend_from_slice(extra);
+        self.mfucal(&args)
+    }
+}
+
+pub fn mfucal_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mfucal"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("mfucal starts")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Reads a CSV written by mfucal into rows keyed by column name.
+pub fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .map(String::from)
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// The row of `quantiles.csv` for a method, node, precision and basis.
+pub fn group_row<'a>(
+    rows: &'a [HashMap<String, String>],
+    method: &str,
+    node: &str,
+    basis: &str,
+) -> &'a HashMap<String, String> {
+    rows.iter()
+        .find(|r| r["method"] == method && r["node"] == node && r["basis"] == basis)
+        .unwrap_or_else(|| panic!("no {method} {node} {basis} row"))
+}
+
+pub fn num(row: &HashMap<String, String>, column: &str) -> f64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {:?}", row[column]))
+}
