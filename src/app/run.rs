@@ -105,7 +105,7 @@ impl RunReport {
         let median = plan.quantiles.iter().position(|q| q.p == 0.5);
         let _ = writeln!(
             s,
-            "{:<10} {:<5} {:<5} {:<8} {:>3}  {:>10}  {:>21}",
+            "{:<10} {:<5} {:<5} {:<8} {:>3}  {:>10}  {:<21}",
             "method",
             "node",
             "prec",
@@ -122,7 +122,7 @@ impl RunReport {
                 Ok((_, sm)) => {
                     let centre = median.map_or(sm.mean, |i| sm.quantiles[i]);
                     format!(
-                        "{:>10.4}  {:>21}",
+                        "{:>10.4}  {:<21}",
                         centre,
                         format!(
                             "[{:.4}, {:.4}]",

@@ -1,0 +1,87 @@
+//! Throughput of the engine's stages, in samples (or bins) per second.
+//!
+//! `cargo bench --bench engine`. Groups: the sampler on one observation, the histogram's
+//! quantile step, one posterior, and a whole calibration of the shipped data (small sample
+//! count). Speed targets are measured here, never asserted in tests.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+use mfucal::calibrate;
+use mfucal::config::{self, Method, Overrides};
+use mfucal::data::Dataset;
+use mfucal::posterior::Engine;
+use mfucal::sampler::{LogHistogram, ObservationModel, ObservationSamples};
+
+fn shipped(samples: u64) -> (config::RunPlan, Dataset) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let overrides = Overrides { samples_per_observation: Some(samples), seed: None };
+    let plan = config::load(&root.join("configs/default.toml"), &overrides).expect("shipped config");
+    let dataset = Dataset::load(&plan).expect("shipped data");
+    (plan, dataset)
+}
+
+fn sampler(c: &mut Criterion) {
+    let (plan, dataset) = shipped(1);
+    let obs = dataset.observations.iter().find(|o| o.node == "7nm").expect("a 7nm observation");
+    let model = ObservationModel::new(&plan, obs);
+    let mut group = c.benchmark_group("sampler_one_chunk");
+    let len = mfucal::sampler::CHUNK_SAMPLES;
+    group.throughput(Throughput::Elements(len));
+    group.bench_with_input(BenchmarkId::from_parameter(len), &len, |b, &len| {
+        let mut acc = ObservationSamples::default();
+        let mut chunk = 0;
+        b.iter(|| {
+            model.sample_chunk(&mut acc, plan.seed, chunk, len);
+            chunk += 1;
+        });
+        black_box(acc);
+    });
+    group.finish();
+}
+
+fn histogram(c: &mut Criterion) {
+    let mut h = LogHistogram::new();
+    for i in 0..1_000_000u64 {
+        h.add(1.0 + (i % 10_007) as f64 / 3_000.0);
+    }
+    let levels = [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975];
+    let mut group = c.benchmark_group("histogram_quantiles");
+    group.throughput(Throughput::Elements(mfucal::sampler::histogram::BINS as u64));
+    group.bench_function("7_levels", |b| b.iter(|| black_box(h.quantiles(black_box(&levels)))));
+    group.finish();
+}
+
+fn posterior(c: &mut Criterion) {
+    let (plan, dataset) = shipped(100_000);
+    let samples = calibrate::sample_all(&plan, &dataset);
+    let engine = Engine::new(&plan.prior);
+    let hists: Vec<(&str, &LogHistogram)> =
+        dataset.observations.iter().zip(&samples).map(|(o, s)| (o.id.as_str(), &s.bound)).collect();
+    let mut group = c.benchmark_group("posterior_bound");
+    group.throughput(Throughput::Elements(hists.len() as u64));
+    group.bench_function(BenchmarkId::from_parameter(hists.len()), |b| {
+        b.iter(|| black_box(engine.posterior(Method::Bound, &hists).is_ok()))
+    });
+    group.finish();
+}
+
+fn whole_run(c: &mut Criterion) {
+    let per_obs = 200_000;
+    let (plan, dataset) = shipped(per_obs);
+    let mut group = c.benchmark_group("calibration_shipped_data");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(per_obs * dataset.observations.len() as u64));
+    group.bench_function(BenchmarkId::from_parameter(per_obs), |b| {
+        b.iter(|| {
+            let samples = calibrate::sample_all(&plan, &dataset);
+            black_box(calibrate::calibrate(&plan, &dataset, &samples).total_samples)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sampler, histogram, posterior, whole_run);
+criterion_main!(benches);
