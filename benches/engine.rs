@@ -17,15 +17,23 @@ use mfucal::sampler::{LogHistogram, ObservationModel, ObservationSamples};
 
 fn shipped(samples: u64) -> (config::RunPlan, Dataset) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let overrides = Overrides { samples_per_observation: Some(samples), seed: None };
-    let plan = config::load(&root.join("configs/default.toml"), &overrides).expect("shipped config");
+    let overrides = Overrides {
+        samples_per_observation: Some(samples),
+        seed: None,
+    };
+    let plan =
+        config::load(&root.join("configs/default.toml"), &overrides).expect("shipped config");
     let dataset = Dataset::load(&plan).expect("shipped data");
     (plan, dataset)
 }
 
 fn sampler(c: &mut Criterion) {
     let (plan, dataset) = shipped(1);
-    let obs = dataset.observations.iter().find(|o| o.node == "7nm").expect("a 7nm observation");
+    let obs = dataset
+        .observations
+        .iter()
+        .find(|o| o.node == "7nm")
+        .expect("a 7nm observation");
     let model = ObservationModel::new(&plan, obs);
     let mut group = c.benchmark_group("sampler_one_chunk");
     let len = mfucal::sampler::CHUNK_SAMPLES;
@@ -49,8 +57,12 @@ fn histogram(c: &mut Criterion) {
     }
     let levels = [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975];
     let mut group = c.benchmark_group("histogram_quantiles");
-    group.throughput(Throughput::Elements(mfucal::sampler::histogram::BINS as u64));
-    group.bench_function("7_levels", |b| b.iter(|| black_box(h.quantiles(black_box(&levels)))));
+    group.throughput(Throughput::Elements(
+        mfucal::sampler::histogram::BINS as u64,
+    ));
+    group.bench_function("7_levels", |b| {
+        b.iter(|| black_box(h.quantiles(black_box(&levels))))
+    });
     group.finish();
 }
 
@@ -58,8 +70,12 @@ fn posterior(c: &mut Criterion) {
     let (plan, dataset) = shipped(100_000);
     let samples = calibrate::sample_all(&plan, &dataset);
     let engine = Engine::new(&plan.prior);
-    let hists: Vec<(&str, &LogHistogram)> =
-        dataset.observations.iter().zip(&samples).map(|(o, s)| (o.id.as_str(), &s.bound)).collect();
+    let hists: Vec<(&str, &LogHistogram)> = dataset
+        .observations
+        .iter()
+        .zip(&samples)
+        .map(|(o, s)| (o.id.as_str(), &s.bound))
+        .collect();
     let mut group = c.benchmark_group("posterior_bound");
     group.throughput(Throughput::Elements(hists.len() as u64));
     group.bench_function(BenchmarkId::from_parameter(hists.len()), |b| {
@@ -73,7 +89,9 @@ fn whole_run(c: &mut Criterion) {
     let (plan, dataset) = shipped(per_obs);
     let mut group = c.benchmark_group("calibration_shipped_data");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(per_obs * dataset.observations.len() as u64));
+    group.throughput(Throughput::Elements(
+        per_obs * dataset.observations.len() as u64,
+    ));
     group.bench_function(BenchmarkId::from_parameter(per_obs), |b| {
         b.iter(|| {
             let samples = calibrate::sample_all(&plan, &dataset);
