@@ -68,7 +68,8 @@ fn histogram(c: &mut Criterion) {
 
 fn posterior(c: &mut Criterion) {
     let (plan, dataset) = shipped(100_000);
-    let samples = calibrate::sample_all(&plan, &dataset);
+    let samples =
+        calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
     let engine = Engine::new(&plan.prior);
     let hists: Vec<(&str, &LogHistogram)> = dataset
         .observations
@@ -94,7 +95,8 @@ fn whole_run(c: &mut Criterion) {
     ));
     group.bench_function(BenchmarkId::from_parameter(per_obs), |b| {
         b.iter(|| {
-            let samples = calibrate::sample_all(&plan, &dataset);
+            let samples =
+                calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
             black_box(calibrate::calibrate(&plan, &dataset, &samples).total_samples)
         })
     });

@@ -5,7 +5,7 @@
 use crate::config::{Method, RunPlan};
 use crate::data::{AcceleratorSpec, Dataset, Observation, Precision};
 use crate::posterior::{Contradiction, Engine, Posterior};
-use crate::sampler::{LogHistogram, ObservationModel, ObservationSamples};
+use crate::sampler::{Cancelled, Control, LogHistogram, ObservationModel, ObservationSamples};
 use crate::units;
 
 /// How a group's posterior was obtained.
@@ -111,11 +111,21 @@ impl Calibration {
 
 /// Samples every observation; observations run one after another, each over all threads of
 /// the current rayon pool.
-pub fn sample_all(plan: &RunPlan, dataset: &Dataset) -> Vec<ObservationSamples> {
+pub fn sample_all(
+    plan: &RunPlan,
+    dataset: &Dataset,
+    control: Control,
+) -> Result<Vec<ObservationSamples>, Cancelled> {
     dataset
         .observations
         .iter()
-        .map(|obs| ObservationModel::new(plan, obs).sample(plan.seed, plan.samples_per_observation))
+        .map(|obs| {
+            ObservationModel::new(plan, obs).sample(
+                plan.seed,
+                plan.samples_per_observation,
+                control,
+            )
+        })
         .collect()
 }
 

@@ -104,6 +104,7 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
                     seed,
                 },
                 threads,
+                control: Default::default(),
             };
             Ok(run::run(&options)?.summary())
         }

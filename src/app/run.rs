@@ -13,14 +13,16 @@ use crate::export::{self, manifest::RunFacts, tables};
 use crate::output;
 
 /// What `run` was asked to do.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
+#[derive(Clone, Default)]
+pub struct RunOptions<'a> {
     pub config: PathBuf,
     /// Defaults to `results/<name>`.
     pub out: Option<PathBuf>,
     pub overrides: Overrides,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
+    /// Progress and cancellation hooks, consulted once per chunk.
+    pub control: crate::sampler::Control<'a>,
 }
 
 /// What a run did, for the summary on stdout.
@@ -47,9 +49,9 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
     let threads = pool.current_num_threads();
     let start = Instant::now();
     let calibration = pool.install(|| {
-        let samples = calibrate::sample_all(&plan, &dataset);
-        calibrate::calibrate(&plan, &dataset, &samples)
-    });
+        let samples = calibrate::sample_all(&plan, &dataset, options.control)?;
+        Ok::<_, anyhow::Error>(calibrate::calibrate(&plan, &dataset, &samples))
+    })?;
     let wall_seconds = start.elapsed().as_secs_f64();
 
     let mut inputs = Vec::new();
