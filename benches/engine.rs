@@ -13,7 +13,7 @@ use mfucal::calibrate;
 use mfucal::config::{self, Method, Overrides};
 use mfucal::data::Dataset;
 use mfucal::posterior::Engine;
-use mfucal::sampler::{LogHistogram, ObservationModel, ObservationSamples};
+use mfucal::sampler::{Accumulators, LogHistogram, ObservationModel};
 
 fn shipped(samples: u64) -> (config::RunPlan, Dataset) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -39,7 +39,7 @@ fn sampler(c: &mut Criterion) {
     let len = mfucal::sampler::CHUNK_SAMPLES;
     group.throughput(Throughput::Elements(len));
     group.bench_with_input(BenchmarkId::from_parameter(len), &len, |b, &len| {
-        let mut acc = ObservationSamples::default();
+        let mut acc = Accumulators::default();
         let mut chunk = 0;
         b.iter(|| {
             model.sample_chunk(&mut acc, plan.seed, chunk, len);
@@ -71,10 +71,13 @@ fn posterior(c: &mut Criterion) {
     let samples =
         calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
     let engine = Engine::new(&plan.prior);
+    let merged: Vec<_> = (0..dataset.observations.len())
+        .map(|i| samples.merged(i))
+        .collect();
     let hists: Vec<(&str, &LogHistogram)> = dataset
         .observations
         .iter()
-        .zip(&samples)
+        .zip(&merged)
         .map(|(o, s)| (o.id.as_str(), &s.bound))
         .collect();
     let mut group = c.benchmark_group("posterior_bound");

@@ -4,8 +4,11 @@
 
 use crate::config::{Method, RunPlan};
 use crate::data::{AcceleratorSpec, Dataset, Observation, Precision};
-use crate::posterior::{Contradiction, Engine, Posterior};
-use crate::sampler::{Cancelled, Control, LogHistogram, ObservationModel, ObservationSamples};
+use crate::posterior::{Contradiction, Engine, NodePosterior, Posterior, ScaleKernel};
+use crate::sampler::{
+    schedule, Cancelled, Control, LogHistogram, ObservationModel, ObservationSamples, SampleState,
+    Schedule, BATCHES,
+};
 use crate::units;
 
 /// How a group's posterior was obtained.
@@ -36,6 +39,20 @@ pub struct Summary {
     pub sd: f64,
     /// At the plan's quantile levels.
     pub quantiles: Vec<f64>,
+    /// Monte Carlo standard error of each quantile, pJ/MAC, by batch means (see
+    /// [`crate::sampler::schedule`]); `None` with fewer than two batches of samples.
+    pub mcse: Vec<Option<f64>>,
+}
+
+impl Summary {
+    /// The largest `mcse / quantile` of the row.
+    pub fn max_relative_mcse(&self) -> Option<f64> {
+        self.mcse
+            .iter()
+            .zip(&self.quantiles)
+            .map(|(m, q)| m.map(|m| m / q))
+            .try_fold(0.0f64, |acc, r| r.map(|r| acc.max(r)))
+    }
 }
 
 /// One row of `quantiles.csv`.
@@ -47,7 +64,7 @@ pub struct GroupResult {
     pub basis: Basis,
     pub n_observations: usize,
     pub samples: u64,
-    pub outcome: Result<(Posterior, Summary), Contradiction>,
+    pub outcome: Result<(NodePosterior, Summary), Contradiction>,
 }
 
 /// One row of `observations.csv`: the bound `e_i` (eta = 1) of one observation.
@@ -101,6 +118,16 @@ pub struct Calibration {
 }
 
 impl Calibration {
+    /// The largest relative Monte Carlo standard error of any reported quantile (`None` when
+    /// some row has no estimate, e.g. fewer than two batches).
+    pub fn max_relative_mcse(&self) -> Option<f64> {
+        self.groups
+            .iter()
+            .filter_map(|g| g.outcome.as_ref().ok())
+            .map(|(_, s)| s.max_relative_mcse())
+            .try_fold(0.0f64, |acc, r| r.map(|r| acc.max(r)))
+    }
+
     /// Every contradiction, once per group, for messages and the manifest.
     pub fn contradictions(&self) -> impl Iterator<Item = (&GroupResult, &Contradiction)> {
         self.groups
@@ -109,81 +136,145 @@ impl Calibration {
     }
 }
 
-/// Samples every observation; observations run one after another, each over all threads of
-/// the current rayon pool.
+/// The sampler of every observation, in dataset order.
+pub fn models(plan: &RunPlan, dataset: &Dataset) -> Vec<ObservationModel> {
+    dataset
+        .observations
+        .iter()
+        .map(|obs| ObservationModel::new(plan, obs))
+        .collect()
+}
+
+/// Samples every observation of a plain run (one pass, all chunks) on the current rayon pool.
 pub fn sample_all(
     plan: &RunPlan,
     dataset: &Dataset,
     control: Control,
-) -> Result<Vec<ObservationSamples>, Cancelled> {
-    dataset
-        .observations
-        .iter()
-        .map(|obs| {
-            ObservationModel::new(plan, obs).sample(
-                plan.seed,
-                plan.samples_per_observation,
-                control,
-            )
-        })
-        .collect()
+) -> Result<SampleState, Cancelled> {
+    schedule::sample(
+        &models(plan, dataset),
+        plan.seed,
+        Schedule::whole(plan.samples_per_observation),
+        control,
+    )
 }
 
-/// Builds every posterior and derived figure from the samples.
-pub fn calibrate(plan: &RunPlan, dataset: &Dataset, samples: &[ObservationSamples]) -> Calibration {
+/// The histograms posteriors are built from: all batches merged, and each batch alone.
+struct Histograms<'a> {
+    merged: Vec<ObservationSamples>,
+    state: &'a SampleState,
+}
+
+impl Histograms<'_> {
+    fn pick(samples: &ObservationSamples, method: Method, pooled: bool) -> &LogHistogram {
+        match (method, pooled) {
+            (Method::Bound, false) => &samples.bound,
+            (Method::Efficiency, false) => &samples.efficiency,
+            (Method::Bound, true) => &samples.pooled_bound,
+            (Method::Efficiency, true) => &samples.pooled_efficiency,
+        }
+    }
+
+    /// `(id, histogram)` of `members`, from all batches (`batch = None`) or one.
+    fn of<'o>(
+        &'o self,
+        obs: &'o [Observation],
+        members: &[usize],
+        method: Method,
+        pooled: bool,
+        batch: Option<usize>,
+    ) -> Vec<(&'o str, &'o LogHistogram)> {
+        members
+            .iter()
+            .map(|&i| {
+                let s = match batch {
+                    None => &self.merged[i],
+                    Some(b) => &self.state.batches[i][b],
+                };
+                (obs[i].id.as_str(), Self::pick(s, method, pooled))
+            })
+            .collect()
+    }
+
+    /// Batches holding samples, with their sample counts (every observation has the same).
+    fn filled_batches(&self) -> Vec<(usize, u64)> {
+        let Some(first) = self.state.batches.first() else {
+            return Vec::new();
+        };
+        (0..BATCHES)
+            .map(|b| (b, first[b].bound.total()))
+            .filter(|&(_, n)| n > 0)
+            .collect()
+    }
+}
+
+/// Builds every posterior, its standard errors and the derived figures from the samples.
+pub fn calibrate(plan: &RunPlan, dataset: &Dataset, state: &SampleState) -> Calibration {
     let engine = Engine::new(&plan.prior);
     let levels: Vec<f64> = plan.quantiles.iter().map(|q| q.p).collect();
     let obs = &dataset.observations;
-    let precisions = observed_precisions(obs);
+    let hists = Histograms {
+        merged: (0..obs.len()).map(|i| state.merged(i)).collect(),
+        state,
+    };
+    let batches = hists.filled_batches();
+    let per_obs = state.samples_per_observation();
 
     let mut groups = Vec::new();
     for &method in &plan.methods {
-        for &precision in &precisions {
+        for precision in observed_precisions(obs) {
             let pooled_members: Vec<usize> = (0..obs.len())
                 .filter(|&i| obs[i].precision == precision)
                 .collect();
-            let pooled = group(
-                &engine,
-                plan,
-                method,
-                &pooled_members,
-                obs,
-                samples,
-                true,
-                &levels,
-            );
+            let pooled =
+                engine.posterior(method, &hists.of(obs, &pooled_members, method, true, None));
+            // Kept for the scaled rows' standard errors.
+            let pooled_batches: Vec<(u64, Posterior)> = batches
+                .iter()
+                .filter_map(|&(b, nb)| {
+                    engine
+                        .posterior(
+                            method,
+                            &hists.of(obs, &pooled_members, method, true, Some(b)),
+                        )
+                        .ok()
+                        .map(|p| (nb, p))
+                })
+                .collect();
             for scale in &plan.nodes {
                 let members: Vec<usize> = pooled_members
                     .iter()
                     .copied()
                     .filter(|&i| obs[i].node == scale.node)
                     .collect();
-                let (basis, outcome) = if members.is_empty() {
-                    let outcome = match &pooled.0 {
-                        Ok((p, _)) => {
-                            let scaled = p.scaled(&scale.scale);
-                            let summary = summarize(&scaled, &engine, &levels);
-                            Ok((scaled, summary))
-                        }
-                        Err(c) => Err(c.clone()),
-                    };
-                    (Basis::Scaled, outcome)
+                let (basis, n, outcome) = if members.is_empty() {
+                    let kernel = ScaleKernel::new(&scale.scale);
+                    let outcome = pooled.as_ref().map_err(Clone::clone).map(|p| {
+                        let scaled = NodePosterior::Scaled {
+                            pooled: p.clone(),
+                            kernel: kernel.clone(),
+                        };
+                        let batch_q: Vec<(u64, Vec<f64>)> = pooled_batches
+                            .iter()
+                            .map(|(nb, pb)| {
+                                (
+                                    *nb,
+                                    levels
+                                        .iter()
+                                        .map(|&l| pb.scaled_quantile(&kernel, l))
+                                        .collect(),
+                                )
+                            })
+                            .collect();
+                        let summary = summarize(&scaled, &levels, &batch_q);
+                        (scaled, summary)
+                    });
+                    (Basis::Scaled, pooled_members.len(), outcome)
                 } else {
-                    (
-                        Basis::Observed,
-                        group(
-                            &engine, plan, method, &members, obs, samples, false, &levels,
-                        )
-                        .0,
-                    )
-                };
-                let (n, total) = if members.is_empty() {
-                    (pooled_members.len(), pooled.1)
-                } else {
-                    (
-                        members.len(),
-                        members.len() as u64 * plan.samples_per_observation,
-                    )
+                    let outcome = group(
+                        &engine, &hists, obs, &members, method, false, &levels, &batches,
+                    );
+                    (Basis::Observed, members.len(), outcome)
                 };
                 groups.push(GroupResult {
                     method,
@@ -191,45 +282,55 @@ pub fn calibrate(plan: &RunPlan, dataset: &Dataset, samples: &[ObservationSample
                     precision,
                     basis,
                     n_observations: n,
-                    samples: total,
+                    samples: n as u64 * per_obs,
                     outcome,
                 });
             }
+            let batch_q: Vec<(u64, Vec<f64>)> = pooled_batches
+                .iter()
+                .map(|(nb, p)| (*nb, levels.iter().map(|&l| p.quantile(l)).collect()))
+                .collect();
             groups.push(GroupResult {
                 method,
                 node: plan.reference_node.clone(),
                 precision,
                 basis: Basis::Pooled,
                 n_observations: pooled_members.len(),
-                samples: pooled.1,
-                outcome: pooled.0,
+                samples: pooled_members.len() as u64 * per_obs,
+                outcome: pooled.map(|p| {
+                    let p = NodePosterior::Direct(p);
+                    let summary = summarize(&p, &levels, &batch_q);
+                    (p, summary)
+                }),
             });
         }
     }
 
     let observations = obs
         .iter()
-        .zip(samples)
+        .zip(&hists.merged)
         .map(|(o, s)| {
             let (mean, sd) = s.bound.mean_sd();
+            let quantiles = s.bound.quantiles(&levels);
             ObservationResult {
                 observation: o.clone(),
                 samples: s.bound.total(),
                 bound: Summary {
                     mean,
                     sd,
-                    quantiles: s.bound.quantiles(&levels),
+                    mcse: vec![None; quantiles.len()],
+                    quantiles,
                 },
             }
         })
         .collect();
 
-    let accelerators = accelerator_rows(&engine, plan, dataset, samples, &groups, &levels);
+    let accelerators = accelerator_rows(&engine, plan, dataset, &hists, &groups, &levels);
     Calibration {
         groups,
         observations,
         accelerators,
-        total_samples: samples.iter().map(|s| s.bound.total()).sum(),
+        total_samples: per_obs * obs.len() as u64,
     }
 }
 
@@ -241,43 +342,64 @@ fn observed_precisions(obs: &[Observation]) -> Vec<Precision> {
         .collect()
 }
 
+/// The posterior of some observations, with its summary and batch-means standard errors.
 #[allow(clippy::too_many_arguments)]
 fn group(
     engine: &Engine,
-    plan: &RunPlan,
-    method: Method,
-    members: &[usize],
+    hists: &Histograms,
     obs: &[Observation],
-    samples: &[ObservationSamples],
+    members: &[usize],
+    method: Method,
     pooled: bool,
     levels: &[f64],
-) -> (Result<(Posterior, Summary), Contradiction>, u64) {
-    let hists: Vec<(&str, &LogHistogram)> = members
+    batches: &[(usize, u64)],
+) -> Result<(NodePosterior, Summary), Contradiction> {
+    let posterior = NodePosterior::Direct(
+        engine.posterior(method, &hists.of(obs, members, method, pooled, None))?,
+    );
+    let batch_q: Vec<(u64, Vec<f64>)> = batches
         .iter()
-        .map(|&i| {
-            let s = &samples[i];
-            let h = match (method, pooled) {
-                (Method::Bound, false) => &s.bound,
-                (Method::Efficiency, false) => &s.efficiency,
-                (Method::Bound, true) => &s.pooled_bound,
-                (Method::Efficiency, true) => &s.pooled_efficiency,
-            };
-            (obs[i].id.as_str(), h)
+        .filter_map(|&(b, nb)| {
+            let p = engine
+                .posterior(method, &hists.of(obs, members, method, pooled, Some(b)))
+                .ok()?;
+            Some((nb, levels.iter().map(|&l| p.quantile(l)).collect()))
         })
         .collect();
-    let outcome = engine.posterior(method, &hists).map(|p| {
-        let summary = summarize(&p, engine, levels);
-        (p, summary)
-    });
-    (outcome, members.len() as u64 * plan.samples_per_observation)
+    let summary = summarize(&posterior, levels, &batch_q);
+    Ok((posterior, summary))
 }
 
-fn summarize(p: &Posterior, engine: &Engine, levels: &[f64]) -> Summary {
-    let (mean, sd) = p.mean_sd(&engine.values);
+/// Quantiles of the whole-run posterior, with batch-means standard errors from the
+/// posteriors of the `B` batches alone. Batches may differ in size (the last chunk is
+/// partial), so the estimator is the size-weighted one: with `n_b` samples in batch `b` and
+/// `N` in all, `MCSE^2 = sum_b n_b (q_b - q_w)^2 / ((B - 1) N)`, `q_w` the weighted mean; for
+/// equal batches it is the textbook `sd(q_b) / sqrt(B)`.
+fn summarize(p: &NodePosterior, levels: &[f64], batch_quantiles: &[(u64, Vec<f64>)]) -> Summary {
+    let (mean, sd) = p.mean_sd();
+    let b = batch_quantiles.len();
+    let n: f64 = batch_quantiles.iter().map(|(nb, _)| *nb as f64).sum();
+    let mcse = (0..levels.len())
+        .map(|l| {
+            (b >= 2).then(|| {
+                let qw = batch_quantiles
+                    .iter()
+                    .map(|(nb, q)| *nb as f64 * q[l])
+                    .sum::<f64>()
+                    / n;
+                let ss: f64 = batch_quantiles
+                    .iter()
+                    .map(|(nb, q)| *nb as f64 * (q[l] - qw).powi(2))
+                    .sum();
+                (ss / ((b - 1) as f64 * n)).sqrt()
+            })
+        })
+        .collect();
     Summary {
         mean,
         sd,
         quantiles: levels.iter().map(|&q| p.quantile(q)).collect(),
+        mcse,
     }
 }
 
@@ -285,7 +407,7 @@ fn accelerator_rows(
     engine: &Engine,
     plan: &RunPlan,
     dataset: &Dataset,
-    samples: &[ObservationSamples],
+    hists: &Histograms,
     groups: &[GroupResult],
     levels: &[f64],
 ) -> Vec<AcceleratorResult> {
@@ -309,13 +431,10 @@ fn accelerator_rows(
                 })
                 .collect();
             if !members.is_empty() {
-                let (outcome, _) =
-                    group(engine, plan, method, &members, obs, samples, false, levels);
-                rows.push(row(
-                    AcceleratorQuantity::PjPerMac,
-                    "pJ/MAC",
-                    outcome.map(|(_, s)| s.quantiles),
-                ));
+                let outcome =
+                    engine.posterior(method, &hists.of(obs, &members, method, false, None));
+                let quantiles = outcome.map(|p| levels.iter().map(|&l| p.quantile(l)).collect());
+                rows.push(row(AcceleratorQuantity::PjPerMac, "pJ/MAC", quantiles));
             }
             let node_group = groups.iter().find(|g| {
                 g.method == method

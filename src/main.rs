@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use mfucal::app::limit::LimitInput;
-use mfucal::app::{limit, run, validate};
+use mfucal::app::{limit, run, shard, validate};
 use mfucal::config::Overrides;
 use mfucal::data::Precision;
+use mfucal::sampler::Shard;
 
 /// Calibrate the energy per multiply-accumulate (pJ/MAC) of AI accelerators per process node
 /// from published MFU observations, by parallel Monte Carlo.
@@ -38,6 +39,27 @@ enum Command {
         /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// Sample in rounds until every reported quantile's Monte Carlo standard error is
+        /// below this fraction of it (e.g. 0.001).
+        #[arg(long)]
+        target_mcse: Option<f64>,
+        /// Run only part K of N of the sample streams and write its mergeable state to --out.
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<Shard>,
+    },
+    /// Merge the states of all shards of a run into its outputs (identical to a single run).
+    Merge {
+        /// Output folder for the merged results.
+        #[arg(long)]
+        out: PathBuf,
+        /// Config file; default: the one the shards recorded.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Shard folders written by `mfucal run --shard K/N --out DIR`.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
     },
     /// Check the config and datasets without sampling.
     Validate {
@@ -66,6 +88,10 @@ enum Command {
     },
 }
 
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    Shard::parse(s)
+}
+
 fn parse_precision(s: &str) -> Result<Precision, String> {
     Precision::parse(s)
 }
@@ -84,6 +110,13 @@ fn main() -> ExitCode {
     }
 }
 
+fn check_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    if threads == Some(0) {
+        anyhow::bail!("--threads 0: use at least 1 (or leave it out to use every core)");
+    }
+    Ok(())
+}
+
 fn dispatch(command: Command) -> anyhow::Result<String> {
     match command {
         Command::Run {
@@ -92,9 +125,16 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
             samples,
             seed,
             threads,
+            target_mcse,
+            shard,
         } => {
-            if threads == Some(0) {
-                anyhow::bail!("--threads 0: use at least 1 (or leave it out to use every core)");
+            check_threads(threads)?;
+            if let Some(r) = target_mcse {
+                if !(r > 0.0 && r < 1.0) {
+                    anyhow::bail!(
+                        "--target-mcse {r}: give a relative error in (0, 1), e.g. 0.001 for 0.1 %"
+                    );
+                }
             }
             let options = run::RunOptions {
                 config,
@@ -104,9 +144,23 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
                     seed,
                 },
                 threads,
+                target_mcse,
+                shard,
                 control: Default::default(),
             };
-            Ok(run::run(&options)?.summary())
+            match shard {
+                Some(_) => shard::run_shard(&options),
+                None => Ok(run::run(&options)?.summary()),
+            }
+        }
+        Command::Merge {
+            out,
+            config,
+            threads,
+            shards,
+        } => {
+            check_threads(threads)?;
+            Ok(shard::merge(&shards, &out, config.as_deref(), threads)?.summary())
         }
         Command::Validate { config } => validate::validate(&config),
         Command::Limit {

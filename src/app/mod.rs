@@ -3,4 +3,5 @@
 
 pub mod limit;
 pub mod run;
+pub mod shard;
 pub mod validate;

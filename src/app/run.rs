@@ -1,16 +1,18 @@
-//! `mfucal run`: validate, sample, compute posteriors, write the results folder atomically.
+//! `mfucal run`: validate, sample (in rounds, or one shard), compute posteriors, write the
+//! results folder atomically.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::calibrate::{self, Basis, Calibration};
-use crate::config::{self, Overrides, RunPlan};
+use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
 use crate::data::{self, Dataset};
 use crate::export::{self, manifest::RunFacts, tables};
 use crate::output;
+use crate::sampler::{schedule, Control, SampleState, Schedule, Shard, CHUNK_SAMPLES};
 
 /// What `run` was asked to do.
 #[derive(Clone, Default)]
@@ -21,8 +23,12 @@ pub struct RunOptions<'a> {
     pub overrides: Overrides,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
+    /// Sample in rounds until every reported quantile's relative standard error is below this.
+    pub target_mcse: Option<f64>,
+    /// Run only this part of the sample streams and write its mergeable state.
+    pub shard: Option<Shard>,
     /// Progress and cancellation hooks, consulted once per chunk.
-    pub control: crate::sampler::Control<'a>,
+    pub control: Control<'a>,
 }
 
 /// What a run did, for the summary on stdout.
@@ -30,30 +36,28 @@ pub struct RunReport {
     pub out_dir: PathBuf,
     pub plan: RunPlan,
     pub calibration: Calibration,
-    pub threads: usize,
-    pub wall_seconds: f64,
+    pub facts: RunFacts,
 }
 
-pub fn run(options: &RunOptions) -> Result<RunReport> {
-    let plan = config::load(&options.config, &options.overrides)?;
-    let dataset = Dataset::load(&plan)?;
-    let out_dir = options
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
+/// The checked inputs, the rayon pool and the input checksums every run needs.
+pub(crate) struct Prepared {
+    pub plan: RunPlan,
+    pub dataset: Dataset,
+    pub pool: rayon::ThreadPool,
+    pub inputs: Vec<(String, String)>,
+}
 
+pub(crate) fn prepare(
+    config: &Path,
+    overrides: &Overrides,
+    threads: Option<usize>,
+) -> Result<Prepared> {
+    let plan = config::load(config, overrides)?;
+    let dataset = Dataset::load(&plan)?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
+        .num_threads(threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    let threads = pool.current_num_threads();
-    let start = Instant::now();
-    let calibration = pool.install(|| {
-        let samples = calibrate::sample_all(&plan, &dataset, options.control)?;
-        Ok::<_, anyhow::Error>(calibrate::calibrate(&plan, &dataset, &samples))
-    })?;
-    let wall_seconds = start.elapsed().as_secs_f64();
-
     let mut inputs = Vec::new();
     for path in [
         &plan.config_path,
@@ -64,34 +68,112 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
             data::sha256_hex(path).with_context(|| format!("cannot read {}", path.display()))?;
         inputs.push((path.display().to_string(), digest));
     }
+    Ok(Prepared {
+        plan,
+        dataset,
+        pool,
+        inputs,
+    })
+}
+
+pub fn run(options: &RunOptions) -> Result<RunReport> {
+    if options.shard.is_some() {
+        bail!("internal: shard runs go through run_shard");
+    }
+    let Prepared {
+        plan,
+        dataset,
+        pool,
+        inputs,
+    } = prepare(&options.config, &options.overrides, options.threads)?;
+    let out_dir = options
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
+    let threads = pool.current_num_threads();
+    let models = calibrate::models(&plan, &dataset);
+
+    let start = Instant::now();
+    // Rounds only add chunks, so the final state is that of one run of the final size; with a
+    // target, every round's total is a whole number of chunks for that reason.
+    let mut total = match options.target_mcse {
+        Some(_) => plan.samples_per_observation.div_ceil(CHUNK_SAMPLES).max(16) * CHUNK_SAMPLES,
+        None => plan.samples_per_observation,
+    };
+    let mut state = SampleState::new(models.len());
+    let mut first_chunk = 0;
+    let mut rounds = 0;
+    let calibration = loop {
+        let schedule = Schedule {
+            samples_per_observation: total,
+            first_chunk,
+            shard: Shard::WHOLE,
+        };
+        let round =
+            pool.install(|| schedule::sample(&models, plan.seed, schedule, options.control))?;
+        state.merge(&round).map_err(anyhow::Error::msg)?;
+        rounds += 1;
+        let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &state));
+        let Some(target) = options.target_mcse else {
+            break calibration;
+        };
+        let Some(worst) = calibration.max_relative_mcse() else {
+            break calibration;
+        };
+        if worst <= target || total >= MAX_SAMPLES_PER_OBSERVATION {
+            break calibration;
+        }
+        // The standard error falls as 1/sqrt(n): aim 10 % past the predicted size, growing
+        // between 1.5x and 8x per round.
+        let factor = ((worst / target).powi(2) * 1.1).clamp(1.5, 8.0);
+        first_chunk = total / CHUNK_SAMPLES;
+        let next = ((total as f64 * factor) as u64).div_ceil(CHUNK_SAMPLES) * CHUNK_SAMPLES;
+        total = next.min(MAX_SAMPLES_PER_OBSERVATION / CHUNK_SAMPLES * CHUNK_SAMPLES);
+    };
+    let wall_seconds = start.elapsed().as_secs_f64();
+
     let facts = RunFacts {
         inputs,
         threads,
         wall_seconds,
+        rounds,
+        target_mcse: options.target_mcse,
+        max_relative_mcse: calibration.max_relative_mcse(),
+        merged_shards: None,
     };
-    let files = [
-        ("quantiles.csv", tables::quantiles_csv(&plan, &calibration)),
-        (
-            "observations.csv",
-            tables::observations_csv(&plan, &calibration),
-        ),
-        (
-            "accelerators.csv",
-            tables::accelerators_csv(&plan, &calibration),
-        ),
-        (
-            "manifest.json",
-            export::manifest::manifest_json(&plan, &dataset, &calibration, &facts),
-        ),
-    ];
-    output::write_folder(&out_dir, &files)?;
+    write_results(&out_dir, &plan, &dataset, &calibration, &facts)?;
     Ok(RunReport {
         out_dir,
         plan,
         calibration,
-        threads,
-        wall_seconds,
+        facts,
     })
+}
+
+/// Writes a calibration's folder: the three tables and the manifest.
+pub(crate) fn write_results(
+    out_dir: &Path,
+    plan: &RunPlan,
+    dataset: &Dataset,
+    calibration: &Calibration,
+    facts: &RunFacts,
+) -> Result<()> {
+    let files = [
+        ("quantiles.csv", tables::quantiles_csv(plan, calibration)),
+        (
+            "observations.csv",
+            tables::observations_csv(plan, calibration),
+        ),
+        (
+            "accelerators.csv",
+            tables::accelerators_csv(plan, calibration),
+        ),
+        (
+            "manifest.json",
+            export::manifest::manifest_json(plan, dataset, calibration, facts),
+        ),
+    ];
+    output::write_folder(out_dir, &files)
 }
 
 impl RunReport {
@@ -166,13 +248,26 @@ impl RunReport {
                 c.message
             );
         }
+        let f = &self.facts;
+        if let Some(target) = f.target_mcse {
+            let reached = f
+                .max_relative_mcse
+                .map_or("n/a".into(), |m| format!("{:.3} %", m * 100.0));
+            let _ = writeln!(
+                s,
+                "target MCSE {:.3} %: largest relative MCSE {reached} after {} rounds ({} samples per observation)",
+                target * 100.0,
+                f.rounds,
+                cal.total_samples / cal.observations.len().max(1) as u64
+            );
+        }
         let _ = writeln!(
             s,
             "{} samples in {:.2} s on {} threads ({:.3e} samples/s); wrote {}",
             cal.total_samples,
-            self.wall_seconds,
-            self.threads,
-            cal.total_samples as f64 / self.wall_seconds.max(1e-9),
+            f.wall_seconds,
+            f.threads,
+            cal.total_samples as f64 / f.wall_seconds.max(1e-9),
             self.out_dir.display()
         );
         s

@@ -12,6 +12,13 @@ pub struct RunFacts {
     pub inputs: Vec<(String, String)>,
     pub threads: usize,
     pub wall_seconds: f64,
+    /// Sampling rounds (1 unless `--target-mcse`).
+    pub rounds: u32,
+    pub target_mcse: Option<f64>,
+    /// Largest relative Monte Carlo standard error of any reported quantile.
+    pub max_relative_mcse: Option<f64>,
+    /// Shards merged into this result, if it came from `mfucal merge`.
+    pub merged_shards: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -24,6 +31,11 @@ struct Manifest<'a> {
     total_samples: u64,
     wall_seconds: f64,
     samples_per_second: f64,
+    samples_per_observation: u64,
+    rounds: u32,
+    target_mcse: Option<f64>,
+    max_relative_mcse: Option<f64>,
+    merged_shards: Option<u64>,
     observations_used: usize,
     observations_excluded: Vec<Excluded<'a>>,
     contradictions: Vec<ContradictionEntry<'a>>,
@@ -70,6 +82,11 @@ pub fn manifest_json(
         total_samples: cal.total_samples,
         wall_seconds: facts.wall_seconds,
         samples_per_second: cal.total_samples as f64 / facts.wall_seconds.max(1e-9),
+        samples_per_observation: cal.total_samples / (dataset.observations.len().max(1) as u64),
+        rounds: facts.rounds,
+        target_mcse: facts.target_mcse,
+        max_relative_mcse: facts.max_relative_mcse,
+        merged_shards: facts.merged_shards,
         observations_used: dataset.observations.len(),
         observations_excluded: dataset
             .excluded

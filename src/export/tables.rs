@@ -54,6 +54,7 @@ pub fn quantiles_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     .map(String::from)
     .to_vec();
     header.extend(quantile_labels(plan));
+    header.extend(quantile_labels(plan).map(|l| format!("mcse_{l}")));
     header.push("status".into());
     w.write_record(&header).expect("in memory");
     for g in &cal.groups {
@@ -67,8 +68,14 @@ pub fn quantiles_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
             g.samples.to_string(),
         ];
         match &g.outcome {
-            Ok((_, s)) => row.extend(summary_fields(s)),
-            Err(_) => row.extend(std::iter::repeat_n(String::new(), 2 + plan.quantiles.len())),
+            Ok((_, s)) => {
+                row.extend(summary_fields(s));
+                row.extend(s.mcse.iter().map(|m| m.map(number).unwrap_or_default()));
+            }
+            Err(_) => row.extend(std::iter::repeat_n(
+                String::new(),
+                2 + 2 * plan.quantiles.len(),
+            )),
         }
         row.push(status(g.outcome.as_ref().err()));
         w.write_record(&row).expect("in memory");

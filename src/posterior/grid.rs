@@ -1,5 +1,9 @@
 //! The grid posteriors live on: uniform in `x = ln(E / pJ)`, spanning the histograms' range.
+//! Computations use only the window of it that the prior supports.
 
+use std::ops::Range;
+
+use crate::config::Dist;
 use crate::sampler::histogram::{MANTISSA_BITS, MAX_EXP, MIN_EXP};
 
 /// Grid step in `ln E`: 1/1024 of an octave (0.068 %), matching the histogram resolution.
@@ -15,24 +19,30 @@ pub fn x(j: usize) -> f64 {
     X0 + j as f64 * DX
 }
 
-/// `E` (pJ) at every grid point, and at every half step (cell edges: `edges[j]` is
-/// `x_j - DX/2`, `edges[LEN]` is `x_{LEN-1} + DX/2`).
-pub struct GridValues {
-    pub points: Vec<f64>,
-    pub edges: Vec<f64>,
+/// The grid point nearest `ln_e`, clamped to the grid.
+pub fn index_of(ln_e: f64) -> usize {
+    ((ln_e - X0) / DX).round().clamp(0.0, (LEN - 1) as f64) as usize
 }
 
-impl GridValues {
-    pub fn new() -> GridValues {
-        GridValues {
-            points: (0..LEN).map(|j| x(j).exp()).collect(),
-            edges: (0..=LEN).map(|j| (x(j) - 0.5 * DX).exp()).collect(),
-        }
-    }
-}
-
-impl Default for GridValues {
-    fn default() -> Self {
-        Self::new()
-    }
+/// Grid points where the prior has mass: its support, or its 1e-12 and 1 - 1e-12 quantiles
+/// where the support is unbounded, plus one point either side.
+pub fn prior_window(prior: &Dist) -> Range<usize> {
+    let (lo, hi) = prior.spec().support();
+    let lo = if lo > 0.0 && lo.is_finite() {
+        lo
+    } else {
+        prior.inverse_cdf(1e-12)
+    };
+    let hi = if hi.is_finite() {
+        hi
+    } else {
+        prior.inverse_cdf(1.0 - 1e-12)
+    };
+    let first = if lo > 0.0 {
+        index_of(lo.ln()).saturating_sub(1)
+    } else {
+        0
+    };
+    let last = (index_of(hi.ln()) + 1).min(LEN - 1);
+    first..last + 1
 }

@@ -12,18 +12,71 @@
 //!   97.5 % quantiles by about `0.0016 * 1.96 * s` in log, 0.03 % for s = 0.1 (the closed-form
 //!   test measures it).
 
-use super::grid::{GridValues, DX, LEN};
+use std::ops::Range;
+
+use super::grid::{index_of, x, DX};
 use crate::sampler::LogHistogram;
 
 /// Kernel cut-off in bandwidths.
 pub const KERNEL_CUTOFF: f64 = 5.0;
 
-/// `ln Pr(e_i >= E)` at every grid point.
-pub fn ln_survival(h: &LogHistogram, values: &GridValues) -> Vec<f64> {
-    h.cdf_many(&values.points)
+/// A log-likelihood on the prior's window, stored where it varies: `below` before `start`,
+/// `values` from `start`, `above` after them. An observation's samples span a few hundred
+/// grid points of the thousands in the window, so this keeps each evaluation short.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LnLikelihood {
+    pub start: usize,
+    pub values: Vec<f64>,
+    pub below: f64,
+    pub above: f64,
+}
+
+impl LnLikelihood {
+    /// Adds this log-likelihood to `acc` (one value per window point).
+    pub fn add_to(&self, acc: &mut [f64]) {
+        let end = (self.start + self.values.len()).min(acc.len());
+        let start = self.start.min(end);
+        if self.below != 0.0 {
+            acc[..start].iter_mut().for_each(|a| *a += self.below);
+        }
+        acc[start..end]
+            .iter_mut()
+            .zip(&self.values)
+            .for_each(|(a, v)| *a += v);
+        if self.above != 0.0 {
+            acc[end..].iter_mut().for_each(|a| *a += self.above);
+        }
+    }
+
+    /// The value at window point `j`.
+    pub fn at(&self, j: usize) -> f64 {
+        if j < self.start {
+            self.below
+        } else {
+            self.values
+                .get(j - self.start)
+                .copied()
+                .unwrap_or(self.above)
+        }
+    }
+}
+
+/// `ln Pr(e_i >= E)` at the grid points `points` (values of E, increasing): 0 below the
+/// smallest sample, `-inf` from the largest on.
+pub fn ln_survival(h: &LogHistogram, points: &[f64]) -> LnLikelihood {
+    let start = points.partition_point(|&e| e < h.min());
+    let end = points.partition_point(|&e| e < h.max()).max(start);
+    let values = h
+        .cdf_many(&points[start..end])
         .into_iter()
         .map(|cdf| (1.0 - cdf).ln())
-        .collect()
+        .collect();
+    LnLikelihood {
+        start,
+        values,
+        below: 0.0,
+        above: f64::NEG_INFINITY,
+    }
 }
 
 /// Silverman's bandwidth for `ln e_i`, in units of `ln E`.
@@ -35,19 +88,25 @@ pub fn bandwidth(h: &LogHistogram) -> f64 {
     (0.9 * spread * (h.total() as f64).powf(-0.2)).max(DX)
 }
 
-/// `ln` of the kernel density of `ln e_i` at every grid point.
-pub fn ln_density(h: &LogHistogram, values: &GridValues) -> Vec<f64> {
-    let bw = bandwidth(h);
-    let cdf = h.cdf_many(&values.edges);
-    let mass: Vec<f64> = cdf.windows(2).map(|w| w[1] - w[0]).collect();
-    let mut out = vec![f64::NEG_INFINITY; LEN];
-    let Some(first) = mass.iter().position(|&m| m > 0.0) else {
-        return out;
+/// `ln` of the kernel density of `ln e_i` at the grid points of `window` (`-inf` beyond the
+/// samples' range plus the kernel's reach).
+pub fn ln_density(h: &LogHistogram, window: Range<usize>) -> LnLikelihood {
+    let empty = LnLikelihood {
+        start: 0,
+        values: Vec::new(),
+        below: f64::NEG_INFINITY,
+        above: f64::NEG_INFINITY,
     };
-    let last = mass
-        .iter()
-        .rposition(|&m| m > 0.0)
-        .expect("a first implies a last");
+    if h.total() == 0 {
+        return empty;
+    }
+    let bw = bandwidth(h);
+    // Grid cells (x_j +- DX/2) covering the samples, and the histogram's mass in each.
+    let (first, last) = (index_of(h.min().ln()), index_of(h.max().ln()));
+    let edges: Vec<f64> = (first..=last + 1)
+        .map(|j| (x(j) - 0.5 * DX).exp())
+        .collect();
+    let mass: Vec<f64> = h.cdf_many(&edges).windows(2).map(|w| w[1] - w[0]).collect();
     let reach = (KERNEL_CUTOFF * bw / DX).ceil() as usize;
     let mut kernel: Vec<f64> = (0..=2 * reach)
         .map(|i| {
@@ -58,19 +117,29 @@ pub fn ln_density(h: &LogHistogram, values: &GridValues) -> Vec<f64> {
     // Normalised so the discrete density integrates to exactly the histogram's mass.
     let norm: f64 = kernel.iter().sum::<f64>() * DX;
     kernel.iter_mut().for_each(|w| *w /= norm);
-    let lo = first.saturating_sub(reach);
-    let hi = (last + reach).min(LEN - 1);
-    for (j, slot) in out.iter_mut().enumerate().take(hi + 1).skip(lo) {
-        let mut density = 0.0;
-        // Cells k with |j - k| <= reach contribute mass_k * kernel[k - j + reach].
-        let k_lo = j.saturating_sub(reach).max(first);
-        let k_hi = (j + reach).min(last);
-        for k in k_lo..=k_hi {
-            density += mass[k] * kernel[k + reach - j];
-        }
-        if density > 0.0 {
-            *slot = density.ln();
-        }
+    let lo = window.start.max(first.saturating_sub(reach));
+    let hi = window.end.min(last + reach + 1);
+    if lo >= hi {
+        return empty;
     }
-    out
+    let values = (lo..hi)
+        .map(|j| {
+            // Cells k with |j - k| <= reach contribute mass_k * kernel[k - j + reach].
+            let k_lo = j.saturating_sub(reach).max(first);
+            let k_hi = (j + reach).min(last);
+            let density: f64 = (k_lo..=k_hi)
+                .map(|k| mass[k - first] * kernel[k + reach - j])
+                .sum();
+            if density > 0.0 {
+                density.ln()
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
+        .collect();
+    LnLikelihood {
+        start: lo - window.start,
+        values,
+        ..empty
+    }
 }

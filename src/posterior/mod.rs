@@ -1,36 +1,46 @@
 //! Posterior distributions of the energy per MAC on a log grid.
 //!
 //! A posterior is `prior(ln E) * prod_i L_i(ln E)` with the likelihoods of [`likelihood`],
-//! computed as a sum of logs so that many sharp observations cannot underflow, normalised by
-//! the trapezoid rule. A posterior whose every grid point has zero probability is a
-//! contradiction, reported by [`diagnose`], never a NaN.
+//! computed as a sum of logs so that many sharp observations cannot underflow, on the window
+//! of the grid the prior supports, normalised by the trapezoid rule. A posterior whose every
+//! grid point has zero probability is a contradiction, reported by [`Engine::posterior`] with
+//! the observations responsible, never a NaN.
 
 pub mod grid;
 pub mod likelihood;
 
+use std::ops::Range;
+
 use crate::config::{Dist, Method};
 use crate::sampler::LogHistogram;
-use grid::{GridValues, DX, LEN};
+use grid::{DX, LEN};
 
-/// A normalised density of `x = ln(E / pJ)` on the grid, with its CDF.
+/// A normalised density of `x = ln(E / pJ)` on grid points `offset..offset + density.len()`,
+/// with its CDF.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Posterior {
+    offset: usize,
     density: Vec<f64>,
     cdf: Vec<f64>,
 }
 
 impl Posterior {
-    /// From unnormalised log-density values; `None` when every one is `-inf`.
-    pub fn from_ln(ln_density: &[f64]) -> Option<Posterior> {
+    /// From unnormalised log-density values at grid points `offset..`; `None` when every one
+    /// is `-inf`.
+    pub fn from_ln(offset: usize, ln_density: &[f64]) -> Option<Posterior> {
         let max = ln_density.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if max == f64::NEG_INFINITY {
             return None;
         }
         let density: Vec<f64> = ln_density.iter().map(|&l| (l - max).exp()).collect();
-        Posterior::from_density(density)
+        Posterior::from_density(offset, density)
     }
 
-    fn from_density(mut density: Vec<f64>) -> Option<Posterior> {
+    fn from_density(offset: usize, mut density: Vec<f64>) -> Option<Posterior> {
+        // Trim zero tails so later passes (scaling, moments) skip them.
+        let first = density.iter().position(|&d| d > 0.0)?.saturating_sub(1);
+        let last = (density.iter().rposition(|&d| d > 0.0)? + 2).min(density.len());
+        let mut density = density.drain(first..last).collect::<Vec<_>>();
         let mut cdf = Vec::with_capacity(density.len());
         let mut acc = 0.0;
         cdf.push(0.0);
@@ -43,90 +53,234 @@ impl Posterior {
         }
         cdf.iter_mut().for_each(|c| *c /= acc);
         density.iter_mut().for_each(|d| *d /= acc);
-        Some(Posterior { density, cdf })
+        Some(Posterior {
+            offset: offset + first,
+            density,
+            cdf,
+        })
     }
 
     /// The `p` quantile of E, pJ/MAC.
     pub fn quantile(&self, p: f64) -> f64 {
-        let j = self.cdf.partition_point(|&c| c < p).clamp(1, LEN - 1);
-        let (c0, c1) = (self.cdf[j - 1], self.cdf[j]);
+        let i = self
+            .cdf
+            .partition_point(|&c| c < p)
+            .clamp(1, self.cdf.len() - 1);
+        let (c0, c1) = (self.cdf[i - 1], self.cdf[i]);
         let t = if c1 > c0 {
             ((p - c0) / (c1 - c0)).clamp(0.0, 1.0)
         } else {
             0.0
         };
-        (grid::x(j - 1) + t * DX).exp()
-    }
-
-    /// Mean and standard deviation of E, pJ/MAC.
-    pub fn mean_sd(&self, values: &GridValues) -> (f64, f64) {
-        let (mut m1, mut m2) = (0.0, 0.0);
-        for j in 1..LEN {
-            let (a, b) = (self.density[j - 1], self.density[j]);
-            if a == 0.0 && b == 0.0 {
-                continue;
-            }
-            let (ea, eb) = (values.points[j - 1], values.points[j]);
-            m1 += 0.5 * (a * ea + b * eb) * DX;
-            m2 += 0.5 * (a * ea * ea + b * eb * eb) * DX;
-        }
-        (m1, (m2 - m1 * m1).max(0.0).sqrt())
+        (grid::x(self.offset + i - 1) + t * DX).exp()
     }
 
     /// The distribution of `E * S` with `S` independent of `E`: the posterior at another node
-    /// (`S` its scale). `ln S` is discretised to the grid by its exact CDF, then convolved.
-    pub fn scaled(&self, scale: &Dist) -> Posterior {
+    /// (`S` its scale), by discrete convolution in `ln E`.
+    pub fn scaled(&self, kernel: &ScaleKernel) -> Posterior {
+        let n = self.density.len() + kernel.weights.len() - 1;
+        let mut out = vec![0.0; n];
+        for (i, &dens) in self.density.iter().enumerate() {
+            if dens > 0.0 {
+                for (d, &w) in kernel.weights.iter().enumerate() {
+                    out[i + d] += dens * w;
+                }
+            }
+        }
+        // Clamp the shifted support to the grid; mass pushed past its ends (2^+-20 pJ) is lost.
+        let start = self.offset as i64 + kernel.d_lo;
+        let skip = (-start).max(0) as usize;
+        let keep = n.min((LEN as i64 - start.max(0)) as usize + skip);
+        Posterior::from_density(start.max(0) as usize, out[skip..keep].to_vec())
+            .expect("a scaled posterior keeps its mass")
+    }
+
+    /// The `p` quantile of `E * S` without building the whole convolution: bisection on the
+    /// convolved CDF at grid points, `sum_d w_d CDF(k - d)`, each evaluation a dot product of
+    /// the kernel with a slice of this CDF.
+    pub fn scaled_quantile(&self, kernel: &ScaleKernel, p: f64) -> f64 {
+        let len = self.cdf.len() as i64;
+        let n = kernel.weights.len() as i64;
+        let base = self.offset as i64 + kernel.d_lo;
+        // With b = k - base: weights d <= b - len see CDF 1, weights b - len < d <= b see
+        // cdf[b - d], weights d > b see 0.
+        let cdf = |k: i64| -> f64 {
+            let b = k - base;
+            let ones = (b - len).min(n - 1);
+            let mut sum = if ones >= 0 {
+                kernel.prefix[ones as usize]
+            } else {
+                0.0
+            };
+            let (d0, d1) = ((ones + 1).max(0), b.min(n - 1));
+            for d in d0..=d1 {
+                sum += kernel.weights[d as usize] * self.cdf[(b - d) as usize];
+            }
+            sum
+        };
+        let (mut lo, mut hi) = (base - 1, base + len + n);
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if cdf(mid) < p {
+                lo = mid
+            } else {
+                hi = mid
+            }
+        }
+        let (c0, c1) = (cdf(lo), cdf(hi));
+        let t = if c1 > c0 {
+            ((p - c0) / (c1 - c0)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        (grid::X0 + (lo as f64 + t) * DX).exp()
+    }
+
+    /// Raw moments `E[E]` and `E[E^2]`, pJ/MAC.
+    fn raw_moments(&self) -> (f64, f64) {
+        let (mut m1, mut m2) = (0.0, 0.0);
+        let mut prev: Option<(f64, f64)> = None;
+        for (i, &d) in self.density.iter().enumerate() {
+            let e = grid::x(self.offset + i).exp();
+            if let Some((pd, pe)) = prev {
+                m1 += 0.5 * (pd * pe + d * e) * DX;
+                m2 += 0.5 * (pd * pe * pe + d * e * e) * DX;
+            }
+            prev = Some((d, e));
+        }
+        (m1, m2)
+    }
+
+    /// `(E, density)` at every grid point of the support, E in pJ/MAC and the density of
+    /// `ln E`: what a plot needs.
+    pub fn density_points(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.density
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| (grid::x(self.offset + i).exp(), d))
+    }
+}
+
+/// A node's posterior: computed directly from its observations, or the pooled posterior
+/// times the node's scale, kept in factored form because quantiles and moments of the product
+/// need no full convolution.
+#[derive(Debug, Clone)]
+pub enum NodePosterior {
+    Direct(Posterior),
+    Scaled {
+        pooled: Posterior,
+        kernel: ScaleKernel,
+    },
+}
+
+impl NodePosterior {
+    /// The `p` quantile of E, pJ/MAC.
+    pub fn quantile(&self, p: f64) -> f64 {
+        match self {
+            NodePosterior::Direct(post) => post.quantile(p),
+            NodePosterior::Scaled { pooled, kernel } => pooled.scaled_quantile(kernel, p),
+        }
+    }
+
+    /// Mean and standard deviation of E, pJ/MAC; for a scaled node from
+    /// `E[E S] = E[E] E[S]` and `E[(E S)^2] = E[E^2] E[S^2]` (independence).
+    pub fn mean_sd(&self) -> (f64, f64) {
+        let (m1, m2) = match self {
+            NodePosterior::Direct(post) => post.raw_moments(),
+            NodePosterior::Scaled { pooled, kernel } => {
+                let (e1, e2) = pooled.raw_moments();
+                let (s1, s2) = kernel.raw_moments();
+                (e1 * s1, e2 * s2)
+            }
+        };
+        (m1, (m2 - m1 * m1).max(0.0).sqrt())
+    }
+
+    /// The density on the grid (for a scaled node, the convolution is built here).
+    pub fn density(&self) -> Posterior {
+        match self {
+            NodePosterior::Direct(post) => post.clone(),
+            NodePosterior::Scaled { pooled, kernel } => pooled.scaled(kernel),
+        }
+    }
+}
+
+/// A node scale `S` discretised on the grid: `weights[d]` is `Pr(ln S` falls in the cell of
+/// offset `d_lo + d` grid steps`)`, from the exact CDF.
+#[derive(Debug, Clone)]
+pub struct ScaleKernel {
+    d_lo: i64,
+    weights: Vec<f64>,
+    /// `prefix[d]` = `weights[0] + ... + weights[d]`.
+    prefix: Vec<f64>,
+}
+
+impl ScaleKernel {
+    pub fn new(scale: &Dist) -> ScaleKernel {
         let (lo, hi) = match scale.fixed_value() {
             Some(v) => (v, v),
             None => (scale.inverse_cdf(1e-10), scale.inverse_cdf(1.0 - 1e-10)),
         };
         let d_lo = (lo.ln() / DX).round() as i64 - 1;
         let d_hi = (hi.ln() / DX).round() as i64 + 1;
-        let weights: Vec<(i64, f64)> = (d_lo..=d_hi)
+        let weights: Vec<f64> = (d_lo..=d_hi)
             .map(|d| {
                 let a = scale.cdf(((d as f64 - 0.5) * DX).exp());
                 let b = scale.cdf(((d as f64 + 0.5) * DX).exp());
-                (d, b - a)
+                b - a
             })
-            .filter(|&(_, w)| w > 0.0)
             .collect();
-        let mut out = vec![0.0; LEN];
-        for (j, &dens) in self.density.iter().enumerate() {
-            if dens == 0.0 {
-                continue;
-            }
-            for &(d, w) in &weights {
-                let k = j as i64 + d;
-                if (0..LEN as i64).contains(&k) {
-                    out[k as usize] += dens * w;
-                }
-            }
+        let prefix = weights
+            .iter()
+            .scan(0.0, |acc, w| {
+                *acc += w;
+                Some(*acc)
+            })
+            .collect();
+        ScaleKernel {
+            d_lo,
+            weights,
+            prefix,
         }
-        Posterior::from_density(out).expect("a scaled posterior keeps its mass")
+    }
+
+    /// `E[S]` and `E[S^2]` of the discretised scale.
+    fn raw_moments(&self) -> (f64, f64) {
+        self.weights
+            .iter()
+            .enumerate()
+            .fold((0.0, 0.0), |(m1, m2), (d, w)| {
+                let s = ((self.d_lo + d as i64) as f64 * DX).exp();
+                (m1 + w * s, m2 + w * s * s)
+            })
     }
 }
 
 /// Everything posteriors need that does not change between groups.
 pub struct Engine {
-    pub values: GridValues,
+    window: Range<usize>,
+    points: Vec<f64>,
     ln_prior: Vec<f64>,
 }
 
 impl Engine {
     pub fn new(prior: &Dist) -> Engine {
+        let window = grid::prior_window(prior);
         Engine {
-            values: GridValues::new(),
-            ln_prior: (0..LEN)
+            points: window.clone().map(|j| grid::x(j).exp()).collect(),
+            ln_prior: window
+                .clone()
                 .map(|j| prior.ln_density_of_ln(grid::x(j)))
                 .collect(),
+            window,
         }
     }
 
-    /// One observation's log-likelihood on the grid.
-    pub fn ln_likelihood(&self, method: Method, h: &LogHistogram) -> Vec<f64> {
+    /// One observation's log-likelihood on the prior's window.
+    pub fn ln_likelihood(&self, method: Method, h: &LogHistogram) -> likelihood::LnLikelihood {
         match method {
-            Method::Bound => likelihood::ln_survival(h, &self.values),
-            Method::Efficiency => likelihood::ln_density(h, &self.values),
+            Method::Bound => likelihood::ln_survival(h, &self.points),
+            Method::Efficiency => likelihood::ln_density(h, self.window.clone()),
         }
     }
 
@@ -138,10 +292,10 @@ impl Engine {
     ) -> Result<Posterior, Contradiction> {
         let mut ln_post = self.ln_prior.clone();
         for (_, h) in observations {
-            let ln_lik = self.ln_likelihood(method, h);
-            ln_post.iter_mut().zip(&ln_lik).for_each(|(p, l)| *p += l);
+            self.ln_likelihood(method, h).add_to(&mut ln_post);
         }
-        Posterior::from_ln(&ln_post).ok_or_else(|| self.diagnose(method, observations))
+        Posterior::from_ln(self.window.start, &ln_post)
+            .ok_or_else(|| self.diagnose(method, observations))
     }
 
     /// Which observations make a posterior vanish: first any that the prior alone rules out,
@@ -149,10 +303,14 @@ impl Engine {
     fn diagnose(&self, method: Method, observations: &[(&str, &LogHistogram)]) -> Contradiction {
         let liks: Vec<Vec<f64>> = observations
             .iter()
-            .map(|(_, h)| self.ln_likelihood(method, h))
+            .map(|(_, h)| {
+                let mut dense = vec![0.0; self.ln_prior.len()];
+                self.ln_likelihood(method, h).add_to(&mut dense);
+                dense
+            })
             .collect();
         let alive = |parts: &[&Vec<f64>]| {
-            (0..LEN).any(|j| {
+            (0..self.ln_prior.len()).any(|j| {
                 self.ln_prior[j] + parts.iter().map(|l| l[j]).sum::<f64>() > f64::NEG_INFINITY
             })
         };
@@ -163,10 +321,15 @@ impl Engine {
             .map(|((id, _), _)| id.to_string())
             .collect();
         if !outside.is_empty() {
+            let verb = if outside.len() == 1 {
+                "implies energies"
+            } else {
+                "imply energies"
+            };
             return Contradiction {
                 message: format!(
-                    "{} outside the prior's support: widen model.prior or check the data",
-                    describe_ids(&outside, "implies energies", "imply energies")
+                    "{} {verb} outside the prior's support: widen model.prior or check the data",
+                    outside.join(", ")
                 ),
                 ids: outside,
             };
@@ -175,22 +338,21 @@ impl Engine {
         // first, since one outlier (a mislabelled HFU, a wrong TDP) typically explains them all.
         let n = liks.len();
         let mut conflicts = vec![0usize; n];
-        let mut pairs = Vec::new();
+        let mut pairs = 0;
         for a in 0..n {
             for b in a + 1..n {
                 if !alive(&[&liks[a], &liks[b]]) {
                     conflicts[a] += 1;
                     conflicts[b] += 1;
-                    pairs.push((a, b));
+                    pairs += 1;
                 }
             }
         }
-        if pairs.is_empty() {
+        if pairs == 0 {
             return Contradiction {
                 ids: observations.iter().map(|(id, _)| id.to_string()).collect(),
                 message: format!(
-                    "the {} observations overlap pairwise but not all together under the {} method",
-                    n,
+                    "the {n} observations overlap pairwise but not all together under the {} method",
                     method.name()
                 ),
             };
@@ -216,21 +378,12 @@ impl Engine {
         };
         Contradiction {
             message: format!(
-                "{} pairs of observations do not overlap under the {} method; most in conflict: {}{more}",
-                pairs.len(),
+                "{pairs} pairs of observations do not overlap under the {} method; most in conflict: {}{more}",
                 method.name(),
                 worst.join(", ")
             ),
             ids: order.iter().map(|&i| observations[i].0.to_string()).collect(),
         }
-    }
-}
-
-fn describe_ids(ids: &[String], one: &str, many: &str) -> String {
-    if ids.len() == 1 {
-        format!("{} {one}", ids[0])
-    } else {
-        format!("{} {many}", ids.join(", "))
     }
 }
 
@@ -241,4 +394,55 @@ pub struct Contradiction {
     pub ids: Vec<String>,
     /// One line saying what contradicts what, and what to check.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DistSpec, Quantity};
+
+    /// A lognormal-shaped posterior on the grid: ln E ~ N(mu, sd).
+    fn lognormal(mu: f64, sd: f64) -> Posterior {
+        let lo = grid::index_of(mu - 8.0 * sd);
+        let ln: Vec<f64> = (lo..grid::index_of(mu + 8.0 * sd))
+            .map(|j| -0.5 * ((grid::x(j) - mu) / sd).powi(2))
+            .collect();
+        Posterior::from_ln(lo, &ln).unwrap()
+    }
+
+    #[test]
+    fn factored_scaling_agrees_with_the_full_convolution() {
+        let pooled = lognormal(0.5, 0.2);
+        let scale = DistSpec::Lognormal {
+            mu: 0.33,
+            sigma: 0.1,
+        }
+        .resolve(Quantity::PositiveFactor)
+        .unwrap();
+        let kernel = ScaleKernel::new(&scale);
+        let factored = NodePosterior::Scaled {
+            pooled: pooled.clone(),
+            kernel: kernel.clone(),
+        };
+        let full = NodePosterior::Direct(pooled.scaled(&kernel));
+        // ln(E S) ~ N(0.83, sqrt(0.05)): both forms against the closed form.
+        let sd = 0.05f64.sqrt();
+        for p in [0.025, 0.5, 0.975] {
+            let z = statrs::distribution::ContinuousCDF::inverse_cdf(
+                &statrs::distribution::Normal::standard(),
+                p,
+            );
+            let exact = (0.83 + sd * z).exp();
+            for q in [factored.quantile(p), full.quantile(p)] {
+                assert!((q / exact - 1.0).abs() < 2e-4, "p {p}: {q} vs {exact}");
+            }
+        }
+        let ((m1, s1), (m2, s2)) = (factored.mean_sd(), full.mean_sd());
+        assert!(
+            (m1 / m2 - 1.0).abs() < 1e-6 && (s1 / s2 - 1.0).abs() < 1e-4,
+            "{m1} {m2} {s1} {s2}"
+        );
+        let exact_mean = (0.83 + 0.5 * 0.05f64).exp();
+        assert!((m1 / exact_mean - 1.0).abs() < 1e-4);
+    }
 }

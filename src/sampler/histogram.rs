@@ -1,13 +1,17 @@
-//! A histogram of positive values binned by their IEEE-754 bits.
+//! Histograms of positive values binned by their IEEE-754 bits.
 //!
 //! A positive `f64`'s bit pattern is monotone in its value, and its top bits are
 //! `exponent . mantissa`; keeping the exponent and the top [`MANTISSA_BITS`] of the mantissa
 //! gives 2^10 bins per octave, each at most 2^-10 (0.098 %) wide relative to its lower edge,
 //! with one shift and one subtraction per value and no logarithm. Bin edges are exact `f64`s.
 //!
+//! Two forms: [`Accumulator`] is dense (every bin of the range, no bounds logic) and is what
+//! the hot loop adds to; [`LogHistogram`] keeps only the span of bins between the smallest and
+//! largest value seen, which is what is stored, merged, written to shard state and read.
+//!
 //! Counts are integers, so merging is exact, associative and commutative: the histogram of a
-//! run does not depend on how chunks were spread over threads. The exact minimum and maximum
-//! are kept too (also order-independent), so a point mass is reported exactly.
+//! run does not depend on how chunks were spread over threads or machines. The exact minimum
+//! and maximum are kept too (also order-independent), so a point mass is reported exactly.
 //!
 //! **Quantile error bound.** A quantile is interpolated linearly inside its bin, clamped to
 //! the observed minimum and maximum; the binning error is therefore at most one bin width,
@@ -27,11 +31,85 @@ const SHIFT: u32 = 52 - MANTISSA_BITS;
 const FIRST_KEY: u64 = ((MIN_EXP + 1023) as u64) << MANTISSA_BITS;
 /// Bins inside [2^MIN_EXP, 2^MAX_EXP).
 pub const BINS: usize = ((MAX_EXP - MIN_EXP) as usize) << MANTISSA_BITS;
+/// Slots: 0 is underflow, 1..=BINS in range, BINS + 1 overflow.
+pub const SLOTS: usize = BINS + 2;
 
-/// Counts of positive values: `counts[0]` below range, `counts[1..=BINS]` in range,
-/// `counts[BINS + 1]` above range.
+/// The slot of a positive finite value (0 = underflow, BINS + 1 = overflow).
+#[inline(always)]
+pub fn slot(value: f64) -> usize {
+    let key = value.to_bits() >> SHIFT;
+    if key < FIRST_KEY {
+        0
+    } else {
+        ((key - FIRST_KEY) as usize + 1).min(BINS + 1)
+    }
+}
+
+/// Lower edge of in-range slot `s` (1..=BINS+1; BINS+1 gives the top of the range).
+pub fn lower_edge(s: usize) -> f64 {
+    f64::from_bits((FIRST_KEY + s as u64 - 1) << SHIFT)
+}
+
+/// Dense counts for the hot loop: adding is an increment and two min/max updates.
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    counts: Vec<u64>,
+    min: f64,
+    max: f64,
+}
+
+impl Default for Accumulator {
+    fn default() -> Self {
+        Accumulator {
+            counts: vec![0; SLOTS],
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Accumulator {
+    #[inline(always)]
+    pub fn add(&mut self, value: f64) {
+        debug_assert!(value > 0.0 && value.is_finite(), "binned value {value}");
+        self.counts[slot(value)] += 1;
+        // Plain comparisons, not f64::min/max (which also handle NaN, impossible here): after
+        // the first few samples a new extreme is rare, so the branches are predicted.
+        if value < self.min {
+            self.min = value;
+        }
+        if value > self.max {
+            self.max = value;
+        }
+    }
+
+    /// Moves the counts out as a compact histogram and leaves the accumulator empty; only the
+    /// touched span is copied and zeroed.
+    pub fn take(&mut self) -> LogHistogram {
+        if self.min > self.max {
+            return LogHistogram::new();
+        }
+        let (lo, hi) = (slot(self.min), slot(self.max));
+        let counts = self.counts[lo..=hi].to_vec();
+        self.counts[lo..=hi].iter_mut().for_each(|c| *c = 0);
+        let h = LogHistogram {
+            offset: lo,
+            total: counts.iter().sum(),
+            counts,
+            min: self.min,
+            max: self.max,
+        };
+        self.min = f64::INFINITY;
+        self.max = f64::NEG_INFINITY;
+        h
+    }
+}
+
+/// Counts of positive values over the span of slots they fall in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogHistogram {
+    /// Slot of `counts[0]`.
+    offset: usize,
     counts: Vec<u64>,
     total: u64,
     min: f64,
@@ -47,40 +125,80 @@ impl Default for LogHistogram {
 impl LogHistogram {
     pub fn new() -> Self {
         LogHistogram {
-            counts: vec![0; BINS + 2],
+            offset: 0,
+            counts: Vec::new(),
             total: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
         }
     }
 
-    /// The slot of a positive finite value (0 = underflow, BINS + 1 = overflow).
-    #[inline]
-    pub fn slot(value: f64) -> usize {
-        let key = value.to_bits() >> SHIFT;
-        if key < FIRST_KEY {
-            0
+    /// Rebuilds a histogram from its parts (shard state); `None` if they are inconsistent.
+    pub fn from_parts(offset: usize, counts: Vec<u64>, min: f64, max: f64) -> Option<LogHistogram> {
+        let total: u64 = counts.iter().try_fold(0u64, |a, &c| a.checked_add(c))?;
+        let h = LogHistogram {
+            offset,
+            counts,
+            total,
+            min,
+            max,
+        };
+        let consistent = if total == 0 {
+            h.counts.is_empty()
         } else {
-            ((key - FIRST_KEY) as usize + 1).min(BINS + 1)
+            min > 0.0
+                && min <= max
+                && max.is_finite()
+                && offset + h.counts.len() <= SLOTS
+                && slot(min) == offset
+                && slot(max) == offset + h.counts.len() - 1
+                && h.counts.first() != Some(&0)
+                && h.counts.last() != Some(&0)
+        };
+        consistent.then_some(h)
+    }
+
+    /// (offset, counts, min, max): what [`LogHistogram::from_parts`] takes back.
+    pub fn parts(&self) -> (usize, &[u64], f64, f64) {
+        (self.offset, &self.counts, self.min, self.max)
+    }
+
+    /// Adds one value (tests and small tools; the hot loop uses [`Accumulator`]).
+    pub fn add(&mut self, value: f64) {
+        let mut one = LogHistogram {
+            offset: slot(value),
+            counts: vec![1],
+            total: 1,
+            min: value,
+            max: value,
+        };
+        if self.total == 0 {
+            *self = one;
+        } else {
+            std::mem::swap(self, &mut one);
+            self.merge(&one);
         }
     }
 
-    /// Lower edge of in-range bin `slot` (1..=BINS+1; BINS+1 gives the top of the range).
-    pub fn lower_edge(slot: usize) -> f64 {
-        f64::from_bits((FIRST_KEY + slot as u64 - 1) << SHIFT)
-    }
-
-    #[inline]
-    pub fn add(&mut self, value: f64) {
-        debug_assert!(value > 0.0 && value.is_finite(), "binned value {value}");
-        self.counts[Self::slot(value)] += 1;
-        self.total += 1;
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
-    }
-
     pub fn merge(&mut self, other: &LogHistogram) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+        if other.total == 0 {
+            return;
+        }
+        if self.total == 0 {
+            *self = other.clone();
+            return;
+        }
+        let lo = self.offset.min(other.offset);
+        let hi = (self.offset + self.counts.len()).max(other.offset + other.counts.len());
+        if lo != self.offset || hi != self.offset + self.counts.len() {
+            let mut counts = vec![0; hi - lo];
+            counts[self.offset - lo..self.offset - lo + self.counts.len()]
+                .copy_from_slice(&self.counts);
+            self.counts = counts;
+            self.offset = lo;
+        }
+        let start = other.offset - self.offset;
+        for (a, b) in self.counts[start..].iter_mut().zip(&other.counts) {
             *a += b;
         }
         self.total += other.total;
@@ -100,50 +218,35 @@ impl LogHistogram {
         self.max
     }
 
-    /// Values outside [2^MIN_EXP, 2^MAX_EXP): their quantiles are only known to be beyond it.
-    pub fn out_of_range(&self) -> u64 {
-        self.counts[0] + self.counts[BINS + 1]
+    /// Count in slot `s` (zero outside the stored span).
+    fn count(&self, s: usize) -> u64 {
+        s.checked_sub(self.offset)
+            .and_then(|i| self.counts.get(i))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The value range a slot's samples lie in, narrowed to the observed min and max.
-    fn slot_range(&self, slot: usize) -> (f64, f64) {
-        let (lo, hi) = if slot == 0 {
-            (self.min, Self::lower_edge(1))
-        } else if slot == BINS + 1 {
-            (Self::lower_edge(BINS + 1), self.max)
+    fn slot_range(&self, s: usize) -> (f64, f64) {
+        let (lo, hi) = if s == 0 {
+            (self.min, lower_edge(1))
+        } else if s == BINS + 1 {
+            (lower_edge(BINS + 1), self.max)
         } else {
-            (Self::lower_edge(slot), Self::lower_edge(slot + 1))
+            (lower_edge(s), lower_edge(s + 1))
         };
         (lo.max(self.min), hi.min(self.max))
     }
 
     /// P(X <= x), linear inside the bin holding `x`.
     pub fn cdf(&self, x: f64) -> f64 {
-        if self.total == 0 || x < self.min {
-            return 0.0;
-        }
-        if x >= self.max {
-            return 1.0;
-        }
-        let slot = Self::slot(x);
-        let below: u64 = self.counts[..slot].iter().sum();
-        self.cdf_with_prefix(x, slot, below)
+        self.cdf_many(&[x])[0]
     }
 
-    fn cdf_with_prefix(&self, x: f64, slot: usize, below: u64) -> f64 {
-        let (lo, hi) = self.slot_range(slot);
-        let inside = if hi > lo {
-            ((x - lo) / (hi - lo)).clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
-        (below as f64 + inside * self.counts[slot] as f64) / self.total as f64
-    }
-
-    /// CDF at each of `xs`, which must be increasing; one pass over the bins.
+    /// CDF at each of `xs`, which must be increasing; one pass over the stored span.
     pub fn cdf_many(&self, xs: &[f64]) -> Vec<f64> {
         let mut out = Vec::with_capacity(xs.len());
-        let mut slot = 0;
+        let mut s = self.offset;
         let mut below = 0u64;
         for &x in xs {
             if self.total == 0 || x < self.min {
@@ -154,12 +257,18 @@ impl LogHistogram {
                 out.push(1.0);
                 continue;
             }
-            let target = Self::slot(x);
-            while slot < target {
-                below += self.counts[slot];
-                slot += 1;
+            let target = slot(x);
+            while s < target {
+                below += self.count(s);
+                s += 1;
             }
-            out.push(self.cdf_with_prefix(x, slot, below));
+            let (lo, hi) = self.slot_range(s);
+            let inside = if hi > lo {
+                ((x - lo) / (hi - lo)).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            out.push((below as f64 + inside * self.count(s) as f64) / self.total as f64);
         }
         out
     }
@@ -167,16 +276,20 @@ impl LogHistogram {
     /// Quantiles at increasing levels `ps`, interpolated inside bins.
     pub fn quantiles(&self, ps: &[f64]) -> Vec<f64> {
         let mut out = Vec::with_capacity(ps.len());
-        let mut slot = 0;
+        if self.total == 0 {
+            return vec![f64::NAN; ps.len()];
+        }
+        let last = self.offset + self.counts.len() - 1;
+        let mut s = self.offset;
         let mut below = 0u64;
         for &p in ps {
             let target = p * self.total as f64;
-            while slot < BINS + 1 && (below + self.counts[slot]) as f64 <= target {
-                below += self.counts[slot];
-                slot += 1;
+            while s < last && (below + self.count(s)) as f64 <= target {
+                below += self.count(s);
+                s += 1;
             }
-            let (lo, hi) = self.slot_range(slot);
-            let n = self.counts[slot] as f64;
+            let (lo, hi) = self.slot_range(s);
+            let n = self.count(s) as f64;
             let inside = if n > 0.0 {
                 ((target - below as f64) / n).clamp(0.0, 1.0)
             } else {
@@ -195,9 +308,9 @@ impl LogHistogram {
     /// Mean and standard deviation of `f(X)`, bins at their midpoints.
     pub fn moments(&self, f: impl Fn(f64) -> f64) -> (f64, f64) {
         let (mut s1, mut s2) = (0.0, 0.0);
-        for (slot, &c) in self.counts.iter().enumerate() {
+        for (i, &c) in self.counts.iter().enumerate() {
             if c > 0 {
-                let (lo, hi) = self.slot_range(slot);
+                let (lo, hi) = self.slot_range(self.offset + i);
                 let v = f(0.5 * (lo + hi));
                 s1 += c as f64 * v;
                 s2 += c as f64 * v * v;
@@ -215,18 +328,15 @@ mod tests {
 
     #[test]
     fn bins_are_at_most_a_tenth_of_a_percent_wide() {
-        for slot in [1, 500, BINS / 2, BINS] {
-            let (lo, hi) = (
-                LogHistogram::lower_edge(slot),
-                LogHistogram::lower_edge(slot + 1),
-            );
+        for s in [1, 500, BINS / 2, BINS] {
+            let (lo, hi) = (lower_edge(s), lower_edge(s + 1));
             assert!(hi > lo && (hi - lo) / lo <= 1.0 / 1024.0 + 1e-15);
-            assert_eq!(LogHistogram::slot(lo), slot);
+            assert_eq!(slot(lo), s);
         }
-        assert_eq!(LogHistogram::lower_edge(1), 2f64.powi(MIN_EXP));
-        assert_eq!(LogHistogram::lower_edge(BINS + 1), 2f64.powi(MAX_EXP));
-        assert_eq!(LogHistogram::slot(1e-9), 0);
-        assert_eq!(LogHistogram::slot(1e9), BINS + 1);
+        assert_eq!(lower_edge(1), 2f64.powi(MIN_EXP));
+        assert_eq!(lower_edge(BINS + 1), 2f64.powi(MAX_EXP));
+        assert_eq!(slot(1e-9), 0);
+        assert_eq!(slot(1e9), BINS + 1);
     }
 
     #[test]
@@ -274,5 +384,40 @@ mod tests {
         }
         a.merge(&b);
         assert_eq!(a, all);
+    }
+
+    #[test]
+    fn accumulator_take_equals_adding_one_by_one_and_resets() {
+        let mut acc = Accumulator::default();
+        let mut h = LogHistogram::new();
+        for i in 1..500 {
+            let v = 0.5 + (i * 37 % 101) as f64 * 0.013;
+            acc.add(v);
+            h.add(v);
+        }
+        assert_eq!(acc.take(), h);
+        assert_eq!(acc.take(), LogHistogram::new());
+        assert!(acc.counts.iter().all(|&c| c == 0));
+    }
+
+    #[test]
+    fn parts_round_trip_and_inconsistent_parts_are_refused() {
+        let mut h = LogHistogram::new();
+        for v in [0.7, 0.9, 3.0] {
+            h.add(v);
+        }
+        let (offset, counts, min, max) = h.parts();
+        assert_eq!(
+            LogHistogram::from_parts(offset, counts.to_vec(), min, max),
+            Some(h.clone())
+        );
+        assert_eq!(
+            LogHistogram::from_parts(offset + 1, counts.to_vec(), min, max),
+            None
+        );
+        assert_eq!(
+            LogHistogram::from_parts(offset, counts.to_vec(), max, min),
+            None
+        );
     }
 }

@@ -1,35 +1,41 @@
 //! Monte Carlo propagation of each observation's uncertain inputs into implied energies.
 //!
 //! **The hot loop, per sample** (one sample = one draw of every uncertain input of one
-//! observation): draw the MFU `m` (uniform over the published range), the power fraction
-//! `u`, the peak factor `c`, the software efficiency `eta` and the node scale `s` of the
-//! observation's node; compute the bound `e = (P k / F) * u / (m c)` in pJ/MAC (the constant
-//! `P k / F` is computed once per observation), the efficiency value `e * eta`, and both moved
-//! to the reference node, `e / s` and `e * eta / s`; add each to its histogram by its bits.
-//! The bound and the efficiency value share one draw, so the two methods see the same inputs.
+//! observation): draw the MFU `m` (uniform over the published range, or the point value), the
+//! power fraction `u`, the peak factor `c`, the software efficiency `eta`, and the reciprocal
+//! of the node scale `1/s` (a lognormal's reciprocal is one `exp(-(mu + sigma z))`, through a
+//! polynomial `exp`, not libm's); compute the bound `e = (P k / F) * u / (m c)` in pJ/MAC (the
+//! constant `P k / F` is computed once per observation), the efficiency value `e * eta`, and
+//! both moved to the reference node, `e / s` and `e * eta / s`; add each to a dense histogram
+//! by its IEEE-754 bits (a shift, a subtraction, an increment; no logarithm). The bound and
+//! the efficiency value share one draw, so the two methods see the same inputs.
 //!
 //! **Determinism.** Samples are cut into fixed chunks of [`CHUNK_SAMPLES`]; chunk `j` of
 //! observation `id` draws from its own xoshiro256++ stream seeded from `(seed, id, j)`, so
-//! the samples do not depend on which thread ran which chunk, and histogram counts (integers)
-//! merge exactly: the same config and seed give the same bytes for any thread count. Keying
-//! streams by the observation's id (not its row number) also means adding a row to the
-//! dataset leaves every other observation's samples unchanged.
+//! the samples do not depend on which thread, round or machine ran which chunk, and histogram
+//! counts (integers) merge exactly. Keying streams by the observation's id (not its row
+//! number) also means adding a row to the dataset leaves every other observation's samples
+//! unchanged. See [`schedule`] for how chunks are dealt into batches, rounds and shards.
 //!
-//! **Memory** is four histograms per worker, whatever the number of samples.
+//! **Memory** is one dense accumulator (four histograms) per worker thread plus the compact
+//! per-batch histograms, whatever the number of samples.
 
 pub mod histogram;
+pub mod schedule;
+pub mod state;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::SeedableRng;
-use rayon::prelude::*;
 
 use crate::config::{RunPlan, Sampler};
 use crate::data::{Observation, PowerBasis};
-pub use histogram::LogHistogram;
+pub use histogram::{Accumulator, LogHistogram};
+pub use schedule::{Schedule, Shard, BATCHES};
+pub use state::SampleState;
 
-/// Samples per chunk: one RNG stream, one unit of parallel work.
+/// Samples per chunk: one RNG stream, one unit of scheduling and of progress reporting.
 pub const CHUNK_SAMPLES: u64 = 1 << 16;
 
 /// How a caller watches and stops sampling. Both hooks are consulted once per chunk, never
@@ -68,12 +74,41 @@ pub struct ObservationSamples {
 }
 
 impl ObservationSamples {
-    fn merge(mut self, other: ObservationSamples) -> ObservationSamples {
+    pub fn merge(&mut self, other: &ObservationSamples) {
         self.bound.merge(&other.bound);
         self.efficiency.merge(&other.efficiency);
         self.pooled_bound.merge(&other.pooled_bound);
         self.pooled_efficiency.merge(&other.pooled_efficiency);
-        self
+    }
+
+    pub fn histograms(&self) -> [&LogHistogram; 4] {
+        [
+            &self.bound,
+            &self.efficiency,
+            &self.pooled_bound,
+            &self.pooled_efficiency,
+        ]
+    }
+}
+
+/// The dense counterpart of [`ObservationSamples`] that the hot loop writes into.
+#[derive(Debug, Clone, Default)]
+pub struct Accumulators {
+    bound: Accumulator,
+    efficiency: Accumulator,
+    pooled_bound: Accumulator,
+    pooled_efficiency: Accumulator,
+}
+
+impl Accumulators {
+    /// Moves the counts out, leaving the accumulators empty for the next task.
+    pub fn take(&mut self) -> ObservationSamples {
+        ObservationSamples {
+            bound: self.bound.take(),
+            efficiency: self.efficiency.take(),
+            pooled_bound: self.pooled_bound.take(),
+            pooled_efficiency: self.pooled_efficiency.take(),
+        }
     }
 }
 
@@ -118,36 +153,8 @@ impl ObservationModel {
         }
     }
 
-    /// Draws `samples` samples in parallel on the current rayon pool.
-    pub fn sample(
-        &self,
-        seed: u64,
-        samples: u64,
-        control: Control,
-    ) -> Result<ObservationSamples, Cancelled> {
-        let chunks = samples.div_ceil(CHUNK_SAMPLES);
-        let merged = (0..chunks)
-            .into_par_iter()
-            .fold(ObservationSamples::default, |mut acc, chunk| {
-                if !control.cancelled() {
-                    let len = CHUNK_SAMPLES.min(samples - chunk * CHUNK_SAMPLES);
-                    self.sample_chunk(&mut acc, seed, chunk, len);
-                    if let Some(report) = control.on_chunk {
-                        report(len);
-                    }
-                }
-                acc
-            })
-            .reduce(ObservationSamples::default, ObservationSamples::merge);
-        if control.cancelled() {
-            Err(Cancelled)
-        } else {
-            Ok(merged)
-        }
-    }
-
-    /// The hot loop: see the module documentation.
-    pub fn sample_chunk(&self, acc: &mut ObservationSamples, seed: u64, chunk: u64, len: u64) {
+    /// The hot loop: `len` samples of chunk `chunk`; see the module documentation.
+    pub fn sample_chunk(&self, acc: &mut Accumulators, seed: u64, chunk: u64, len: u64) {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, self.stream_key, chunk));
         let full = self.pj_per_mac_at_full_utilisation;
         for _ in 0..len {
@@ -155,13 +162,13 @@ impl ObservationModel {
             let u = self.power_fraction.draw(&mut rng);
             let c = self.peak_factor.draw(&mut rng);
             let eta = self.software_efficiency.draw(&mut rng);
-            let s = self.node_scale.draw(&mut rng);
+            let inv_s = self.node_scale.draw_reciprocal(&mut rng);
             let bound = full * u / (m * c);
             let efficiency = bound * eta;
             acc.bound.add(bound);
             acc.efficiency.add(efficiency);
-            acc.pooled_bound.add(bound / s);
-            acc.pooled_efficiency.add(efficiency / s);
+            acc.pooled_bound.add(bound * inv_s);
+            acc.pooled_efficiency.add(efficiency * inv_s);
         }
     }
 }
@@ -198,7 +205,14 @@ mod tests {
         assert_ne!(base, stream_seed(1, 2, 4));
     }
 
-    fn model() -> ObservationModel {
+    #[test]
+    fn fnv1a_matches_reference_values() {
+        // Published FNV-1a 64 test vectors.
+        assert_eq!(fnv1a(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c);
+    }
+
+    pub(crate) fn model() -> ObservationModel {
         ObservationModel {
             pj_per_mac_at_full_utilisation: 1.4,
             mfu: Sampler::Uniform {
@@ -208,43 +222,22 @@ mod tests {
             power_fraction: Sampler::Fixed(1.0),
             peak_factor: Sampler::Fixed(1.0),
             software_efficiency: Sampler::Fixed(0.9),
-            node_scale: Sampler::Fixed(1.0),
+            node_scale: Sampler::LogNormal {
+                mu: 0.3,
+                sigma: 0.1,
+            },
             stream_key: 1,
         }
     }
 
     #[test]
-    fn progress_hook_sees_every_sample_once() {
-        let seen = std::sync::atomic::AtomicU64::new(0);
-        let report = |n: u64| {
-            seen.fetch_add(n, Ordering::Relaxed);
-        };
-        let control = Control {
-            on_chunk: Some(&report),
-            cancel: None,
-        };
-        let s = model().sample(3, 3 * CHUNK_SAMPLES + 5, control).unwrap();
-        assert_eq!(s.bound.total(), 3 * CHUNK_SAMPLES + 5);
-        assert_eq!(seen.load(Ordering::Relaxed), 3 * CHUNK_SAMPLES + 5);
-    }
-
-    #[test]
-    fn a_set_cancel_flag_stops_sampling() {
-        let cancel = AtomicBool::new(true);
-        let control = Control {
-            on_chunk: None,
-            cancel: Some(&cancel),
-        };
-        assert_eq!(
-            model().sample(3, 10 * CHUNK_SAMPLES, control),
-            Err(Cancelled)
-        );
-    }
-
-    #[test]
-    fn fnv1a_matches_reference_values() {
-        // Published FNV-1a 64 test vectors.
-        assert_eq!(fnv1a(b""), 0xcbf29ce484222325);
-        assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c);
+    fn one_sample_follows_the_formula() {
+        // With the MFU the only random input: bound = 1.4 / m with m in [0.4, 0.5].
+        let mut acc = Accumulators::default();
+        model().sample_chunk(&mut acc, 9, 0, 1000);
+        let s = acc.take();
+        assert!(s.bound.min() >= 1.4 / 0.5 && s.bound.max() <= 1.4 / 0.4);
+        assert!((s.efficiency.min() - 0.9 * s.bound.min()).abs() < 1e-12);
+        assert_eq!(s.bound.total(), 1000);
     }
 }

@@ -1,0 +1,221 @@
+//! Which chunks are sampled, where, and into which batch.
+//!
+//! Chunk `c` of an observation always draws the same stream (see [`super::stream_seed`]) and
+//! always lands in batch `c % BATCHES`. A run, a round of `--target-mcse` or a shard is just a
+//! set of chunks, so any split of the work merges back, by integer addition, into exactly the
+//! histograms a single process would have built.
+//!
+//! * **Batches** give the Monte Carlo standard error by batch means: the posterior is
+//!   recomputed from each batch alone, and the spread of those estimates over `sqrt(B)` is
+//!   the standard error of the estimate from all of them.
+//! * **Rounds** (`--target-mcse`) sample chunks `[first_chunk, end)`; a later round only adds
+//!   chunks, so the final state equals a single run of the final size.
+//! * **Shards** (`--shard K/N`) own the chunks with `c % N == K - 1`.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{Accumulators, Cancelled, Control, ObservationModel, SampleState, CHUNK_SAMPLES};
+
+/// Batches per observation for the batch-means standard error.
+pub const BATCHES: usize = 16;
+
+/// One of `count` disjoint parts of the chunks; `index` is 0-based (the CLI's K is 1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole run.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses the command line's `K/N` (1 <= K <= N).
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let err = || format!("--shard {s}: write K/N with 1 <= K <= N, e.g. --shard 3/8");
+        let (k, n) = s.split_once('/').ok_or_else(err)?;
+        let (k, n): (u64, u64) = (
+            k.trim().parse().map_err(|_| err())?,
+            n.trim().parse().map_err(|_| err())?,
+        );
+        if k == 0 || n == 0 || k > n {
+            return Err(err());
+        }
+        Ok(Shard {
+            index: k - 1,
+            count: n,
+        })
+    }
+
+    pub fn owns(&self, chunk: u64) -> bool {
+        chunk % self.count == self.index
+    }
+}
+
+/// One sampling pass over every observation.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    /// Total samples per observation of the run this pass belongs to (sets the last chunk's length).
+    pub samples_per_observation: u64,
+    /// Chunks below this were sampled by an earlier round.
+    pub first_chunk: u64,
+    pub shard: Shard,
+}
+
+impl Schedule {
+    pub fn whole(samples_per_observation: u64) -> Schedule {
+        Schedule {
+            samples_per_observation,
+            first_chunk: 0,
+            shard: Shard::WHOLE,
+        }
+    }
+
+    fn end_chunk(&self) -> u64 {
+        self.samples_per_observation.div_ceil(CHUNK_SAMPLES)
+    }
+
+    fn chunk_len(&self, chunk: u64) -> u64 {
+        CHUNK_SAMPLES.min(self.samples_per_observation - chunk * CHUNK_SAMPLES)
+    }
+
+    /// The chunks of batch `batch` in this pass.
+    fn chunks(&self, batch: usize) -> impl Iterator<Item = u64> + '_ {
+        let b = batch as u64;
+        let first = self.first_chunk
+            + (b + BATCHES as u64 - self.first_chunk % BATCHES as u64) % BATCHES as u64;
+        (first..self.end_chunk())
+            .step_by(BATCHES)
+            .filter(move |&c| self.shard.owns(c))
+    }
+
+    /// Samples this pass draws in all.
+    pub fn samples(&self, observations: usize) -> u64 {
+        let per_obs: u64 = (0..BATCHES)
+            .flat_map(|b| self.chunks(b))
+            .map(|c| self.chunk_len(c))
+            .sum();
+        per_obs * observations as u64
+    }
+}
+
+/// Runs one pass on the current rayon pool: tasks are (observation, batch) pairs, each worker
+/// reusing one dense accumulator.
+pub fn sample(
+    models: &[ObservationModel],
+    seed: u64,
+    schedule: Schedule,
+    control: Control,
+) -> Result<SampleState, Cancelled> {
+    let tasks: Vec<(usize, usize)> = (0..models.len())
+        .flat_map(|i| (0..BATCHES).map(move |b| (i, b)))
+        .filter(|&(_, b)| schedule.chunks(b).next().is_some())
+        .collect();
+    let results: Vec<_> = tasks
+        .par_iter()
+        .map_init(Accumulators::default, |acc, &(i, b)| {
+            for chunk in schedule.chunks(b) {
+                if control.cancelled() {
+                    break;
+                }
+                let len = schedule.chunk_len(chunk);
+                models[i].sample_chunk(acc, seed, chunk, len);
+                if let Some(report) = control.on_chunk {
+                    report(len);
+                }
+            }
+            (i, b, acc.take())
+        })
+        .collect();
+    if control.cancelled() {
+        return Err(Cancelled);
+    }
+    let mut state = SampleState::new(models.len());
+    for (i, b, samples) in results {
+        state.batches[i][b].merge(&samples);
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sampler::tests::model;
+
+    #[test]
+    fn shards_and_rounds_merge_to_the_single_run() {
+        let models = vec![model(), model()];
+        let samples = 20 * CHUNK_SAMPLES + 77;
+        let whole = sample(&models, 5, Schedule::whole(samples), Control::default()).unwrap();
+        let mut sharded = SampleState::new(2);
+        for index in 0..3 {
+            let s = Schedule {
+                shard: Shard { index, count: 3 },
+                ..Schedule::whole(samples)
+            };
+            sharded
+                .merge(&sample(&models, 5, s, Control::default()).unwrap())
+                .unwrap();
+        }
+        assert_eq!(sharded, whole);
+        let mut rounds = sample(
+            &models,
+            5,
+            Schedule::whole(7 * CHUNK_SAMPLES),
+            Control::default(),
+        )
+        .unwrap();
+        let later = Schedule {
+            first_chunk: 7,
+            ..Schedule::whole(samples)
+        };
+        rounds
+            .merge(&sample(&models, 5, later, Control::default()).unwrap())
+            .unwrap();
+        assert_eq!(rounds, whole);
+        assert_eq!(whole.merged(0).bound.total(), samples);
+    }
+
+    #[test]
+    fn progress_hook_sees_every_sample_once() {
+        let seen = std::sync::atomic::AtomicU64::new(0);
+        let report = |n: u64| {
+            seen.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        };
+        let control = Control {
+            on_chunk: Some(&report),
+            cancel: None,
+        };
+        let schedule = Schedule::whole(3 * CHUNK_SAMPLES + 5);
+        sample(&[model()], 3, schedule, control).unwrap();
+        assert_eq!(
+            seen.load(std::sync::atomic::Ordering::Relaxed),
+            3 * CHUNK_SAMPLES + 5
+        );
+        assert_eq!(schedule.samples(1), 3 * CHUNK_SAMPLES + 5);
+    }
+
+    #[test]
+    fn a_set_cancel_flag_stops_sampling() {
+        let cancel = std::sync::atomic::AtomicBool::new(true);
+        let control = Control {
+            on_chunk: None,
+            cancel: Some(&cancel),
+        };
+        assert_eq!(
+            sample(&[model()], 3, Schedule::whole(10 * CHUNK_SAMPLES), control),
+            Err(Cancelled)
+        );
+    }
+
+    #[test]
+    fn shard_parsing() {
+        assert_eq!(Shard::parse("3/8"), Ok(Shard { index: 2, count: 8 }));
+        assert!(
+            Shard::parse("0/8").is_err()
+                && Shard::parse("9/8").is_err()
+                && Shard::parse("x").is_err()
+        );
+    }
+}
