@@ -2,6 +2,8 @@
 //! posterior of every group (method x node x precision, plus the pooled and scaled rows) and
 //! the per-accelerator figures derived from them.
 
+use rayon::prelude::*;
+
 use crate::config::{Method, RunPlan};
 use crate::data::{AcceleratorSpec, Dataset, Observation, Precision};
 use crate::posterior::{Contradiction, Engine, NodePosterior, Posterior, ScaleKernel};
@@ -230,7 +232,7 @@ pub fn calibrate(plan: &RunPlan, dataset: &Dataset, state: &SampleState) -> Cali
                 engine.posterior(method, &hists.of(obs, &pooled_members, method, true, None));
             // Kept for the scaled rows' standard errors.
             let pooled_batches: Vec<(u64, Posterior)> = batches
-                .iter()
+                .par_iter()
                 .filter_map(|&(b, nb)| {
                     engine
                         .posterior(
@@ -255,7 +257,7 @@ pub fn calibrate(plan: &RunPlan, dataset: &Dataset, state: &SampleState) -> Cali
                             kernel: kernel.clone(),
                         };
                         let batch_q: Vec<(u64, Vec<f64>)> = pooled_batches
-                            .iter()
+                            .par_iter()
                             .map(|(nb, pb)| {
                                 (
                                     *nb,
@@ -358,7 +360,7 @@ fn group(
         engine.posterior(method, &hists.of(obs, members, method, pooled, None))?,
     );
     let batch_q: Vec<(u64, Vec<f64>)> = batches
-        .iter()
+        .par_iter()
         .filter_map(|&(b, nb)| {
             let p = engine
                 .posterior(method, &hists.of(obs, members, method, pooled, Some(b)))

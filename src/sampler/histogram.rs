@@ -53,7 +53,8 @@ pub fn lower_edge(s: usize) -> f64 {
 /// Dense counts for the hot loop: adding is an increment and two min/max updates.
 #[derive(Debug, Clone)]
 pub struct Accumulator {
-    counts: Vec<u64>,
+    /// A fixed-size array: `slot` is at most `SLOTS - 1`, so indexing needs no bounds check.
+    counts: Box<[u64; SLOTS]>,
     min: f64,
     max: f64,
 }
@@ -61,7 +62,10 @@ pub struct Accumulator {
 impl Default for Accumulator {
     fn default() -> Self {
         Accumulator {
-            counts: vec![0; SLOTS],
+            counts: vec![0; SLOTS]
+                .into_boxed_slice()
+                .try_into()
+                .expect("SLOTS counts"),
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
         }

@@ -101,13 +101,21 @@ pub struct Accumulators {
 }
 
 impl Accumulators {
-    /// Moves the counts out, leaving the accumulators empty for the next task.
-    pub fn take(&mut self) -> ObservationSamples {
+    /// Moves the counts out, leaving the accumulators empty for the next task. For an
+    /// observation at the reference node the pooled values are the values themselves, which
+    /// the hot loop then does not bin twice.
+    pub fn take(&mut self, model: &ObservationModel) -> ObservationSamples {
+        let (bound, efficiency) = (self.bound.take(), self.efficiency.take());
+        let (pooled_bound, pooled_efficiency) = if model.at_reference_node {
+            (bound.clone(), efficiency.clone())
+        } else {
+            (self.pooled_bound.take(), self.pooled_efficiency.take())
+        };
         ObservationSamples {
-            bound: self.bound.take(),
-            efficiency: self.efficiency.take(),
-            pooled_bound: self.pooled_bound.take(),
-            pooled_efficiency: self.pooled_efficiency.take(),
+            bound,
+            efficiency,
+            pooled_bound,
+            pooled_efficiency,
         }
     }
 }
@@ -121,6 +129,8 @@ pub struct ObservationModel {
     peak_factor: Sampler,
     software_efficiency: Sampler,
     node_scale: Sampler,
+    /// The node scale is exactly 1: pooled values equal the values.
+    at_reference_node: bool,
     stream_key: u64,
 }
 
@@ -148,6 +158,7 @@ impl ObservationModel {
             power_fraction,
             peak_factor: plan.peak_factor.sampler(),
             software_efficiency: plan.software_efficiency.sampler(),
+            at_reference_node: matches!(node_scale, Sampler::Fixed(v) if v == 1.0),
             node_scale,
             stream_key: fnv1a(obs.id.as_bytes()),
         }
@@ -155,20 +166,39 @@ impl ObservationModel {
 
     /// The hot loop: `len` samples of chunk `chunk`; see the module documentation.
     pub fn sample_chunk(&self, acc: &mut Accumulators, seed: u64, chunk: u64, len: u64) {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, self.stream_key, chunk));
+        let rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, self.stream_key, chunk));
+        // Two copies of the loop, chosen once per chunk, not per sample.
+        if self.at_reference_node {
+            self.sample_loop::<false>(acc, rng, len)
+        } else {
+            self.sample_loop::<true>(acc, rng, len)
+        }
+    }
+
+    #[inline(always)]
+    fn sample_loop<const POOLED: bool>(
+        &self,
+        acc: &mut Accumulators,
+        mut rng: Xoshiro256PlusPlus,
+        len: u64,
+    ) {
         let full = self.pj_per_mac_at_full_utilisation;
         for _ in 0..len {
             let m = self.mfu.draw(&mut rng);
             let u = self.power_fraction.draw(&mut rng);
             let c = self.peak_factor.draw(&mut rng);
             let eta = self.software_efficiency.draw(&mut rng);
+            // Drawn even at the reference node (scale fixed 1, no random number used), so
+            // every observation's streams follow the same recipe.
             let inv_s = self.node_scale.draw_reciprocal(&mut rng);
             let bound = full * u / (m * c);
             let efficiency = bound * eta;
             acc.bound.add(bound);
             acc.efficiency.add(efficiency);
-            acc.pooled_bound.add(bound * inv_s);
-            acc.pooled_efficiency.add(efficiency * inv_s);
+            if POOLED {
+                acc.pooled_bound.add(bound * inv_s);
+                acc.pooled_efficiency.add(efficiency * inv_s);
+            }
         }
     }
 }
@@ -226,6 +256,7 @@ mod tests {
                 mu: 0.3,
                 sigma: 0.1,
             },
+            at_reference_node: false,
             stream_key: 1,
         }
     }
@@ -234,8 +265,9 @@ mod tests {
     fn one_sample_follows_the_formula() {
         // With the MFU the only random input: bound = 1.4 / m with m in [0.4, 0.5].
         let mut acc = Accumulators::default();
-        model().sample_chunk(&mut acc, 9, 0, 1000);
-        let s = acc.take();
+        let model = model();
+        model.sample_chunk(&mut acc, 9, 0, 1000);
+        let s = acc.take(&model);
         assert!(s.bound.min() >= 1.4 / 0.5 && s.bound.max() <= 1.4 / 0.4);
         assert!((s.efficiency.min() - 0.9 * s.bound.min()).abs() < 1e-12);
         assert_eq!(s.bound.total(), 1000);

@@ -125,7 +125,7 @@ pub fn sample(
                     report(len);
                 }
             }
-            (i, b, acc.take())
+            (i, b, acc.take(&models[i]))
         })
         .collect();
     if control.cancelled() {
