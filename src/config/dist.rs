@@ -373,17 +373,18 @@ impl Sampler {
         }
     }
 
-    /// `1 / X`, drawn without a division where the distribution allows: a lognormal's
-    /// reciprocal is `exp(-(mu + sigma z))`, a fixed value's is precomputed by the caller.
-    #[inline(always)]
-    pub fn draw_reciprocal<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self {
-            Sampler::Fixed(v) => 1.0 / v,
-            Sampler::LogNormal { mu, sigma } => {
-                let z: f64 = rand_distr::StandardNormal.sample(rng);
-                fast_exp(-(mu + sigma * z))
-            }
-            other => 1.0 / other.draw(rng),
+    /// A sampler of `1 / X` that needs no division per draw where the distribution allows:
+    /// a fixed value's reciprocal is fixed, a lognormal's is lognormal(-mu, sigma), a
+    /// log-uniform's is log-uniform on the reciprocal range. `None` for the others.
+    pub fn reciprocal(&self) -> Option<Sampler> {
+        match *self {
+            Sampler::Fixed(v) => Some(Sampler::Fixed(1.0 / v)),
+            Sampler::LogNormal { mu, sigma } => Some(Sampler::LogNormal { mu: -mu, sigma }),
+            Sampler::LogUniform { ln_low, ln_width } => Some(Sampler::LogUniform {
+                ln_low: -ln_low - ln_width,
+                ln_width,
+            }),
+            _ => None,
         }
     }
 }
@@ -510,6 +511,36 @@ mod tests {
         }
         assert!(worst < 1e-10, "worst relative error {worst:e}");
         assert_eq!(fast_exp(0.0), 1.0);
+    }
+
+    #[test]
+    fn reciprocal_samplers_draw_one_over_x() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(1);
+        let lu = DistSpec::LogUniform {
+            low: 2.0,
+            high: 8.0,
+        }
+        .resolve(Quantity::PositiveFactor)
+        .unwrap();
+        let inv = lu.sampler().reciprocal().unwrap();
+        let draws: Vec<f64> = (0..10_000).map(|_| inv.draw(&mut rng)).collect();
+        assert!(draws.iter().all(|&d| (0.125..=0.5).contains(&d)));
+        // ln(1/X) is uniform on [-ln 8, -ln 2]: its mean is -ln 4.
+        let mean_ln = draws.iter().map(|d| d.ln()).sum::<f64>() / draws.len() as f64;
+        assert!((mean_ln + 4f64.ln()).abs() < 0.02, "{mean_ln}");
+        let ln = DistSpec::Lognormal {
+            mu: 0.33,
+            sigma: 0.1,
+        }
+        .resolve(Quantity::PositiveFactor)
+        .unwrap();
+        assert!(
+            matches!(ln.sampler().reciprocal(), Some(Sampler::LogNormal { mu, sigma }) if mu == -0.33 && sigma == 0.1)
+        );
+        assert!(
+            matches!(Dist::fixed(4.0).sampler().reciprocal(), Some(Sampler::Fixed(v)) if v == 0.25)
+        );
     }
 
     #[test]

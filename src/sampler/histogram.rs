@@ -37,12 +37,9 @@ pub const SLOTS: usize = BINS + 2;
 /// The slot of a positive finite value (0 = underflow, BINS + 1 = overflow).
 #[inline(always)]
 pub fn slot(value: f64) -> usize {
-    let key = value.to_bits() >> SHIFT;
-    if key < FIRST_KEY {
-        0
-    } else {
-        ((key - FIRST_KEY) as usize + 1).min(BINS + 1)
-    }
+    // Keys below FIRST_KEY saturate to slot 0 (underflow), keys past the range clamp to the
+    // overflow slot: no branch.
+    ((value.to_bits() >> SHIFT).saturating_sub(FIRST_KEY - 1) as usize).min(BINS + 1)
 }
 
 /// Lower edge of in-range slot `s` (1..=BINS+1; BINS+1 gives the top of the range).
@@ -189,7 +186,7 @@ impl LogHistogram {
             return;
         }
         if self.total == 0 {
-            *self = other.clone();
+            self.clone_from(other);
             return;
         }
         let lo = self.offset.min(other.offset);

@@ -128,7 +128,8 @@ pub struct ObservationModel {
     power_fraction: Sampler,
     peak_factor: Sampler,
     software_efficiency: Sampler,
-    node_scale: Sampler,
+    /// Draws `1 / s`, the reciprocal of the node scale.
+    inverse_node_scale: InverseScale,
     /// The node scale is exactly 1: pooled values equal the values.
     at_reference_node: bool,
     stream_key: u64,
@@ -159,7 +160,10 @@ impl ObservationModel {
             peak_factor: plan.peak_factor.sampler(),
             software_efficiency: plan.software_efficiency.sampler(),
             at_reference_node: matches!(node_scale, Sampler::Fixed(v) if v == 1.0),
-            node_scale,
+            inverse_node_scale: match node_scale.reciprocal() {
+                Some(direct) => InverseScale::Direct(direct),
+                None => InverseScale::Divide(node_scale),
+            },
             stream_key: fnv1a(obs.id.as_bytes()),
         }
     }
@@ -190,7 +194,7 @@ impl ObservationModel {
             let eta = self.software_efficiency.draw(&mut rng);
             // Drawn even at the reference node (scale fixed 1, no random number used), so
             // every observation's streams follow the same recipe.
-            let inv_s = self.node_scale.draw_reciprocal(&mut rng);
+            let inv_s = self.inverse_node_scale.draw(&mut rng);
             let bound = full * u / (m * c);
             let efficiency = bound * eta;
             acc.bound.add(bound);
@@ -199,6 +203,23 @@ impl ObservationModel {
                 acc.pooled_bound.add(bound * inv_s);
                 acc.pooled_efficiency.add(efficiency * inv_s);
             }
+        }
+    }
+}
+
+/// How `1 / s` is drawn: directly from the reciprocal's distribution, or by dividing.
+#[derive(Debug, Clone)]
+enum InverseScale {
+    Direct(Sampler),
+    Divide(Sampler),
+}
+
+impl InverseScale {
+    #[inline(always)]
+    fn draw(&self, rng: &mut Xoshiro256PlusPlus) -> f64 {
+        match self {
+            InverseScale::Direct(s) => s.draw(rng),
+            InverseScale::Divide(s) => 1.0 / s.draw(rng),
         }
     }
 }
@@ -252,10 +273,10 @@ mod tests {
             power_fraction: Sampler::Fixed(1.0),
             peak_factor: Sampler::Fixed(1.0),
             software_efficiency: Sampler::Fixed(0.9),
-            node_scale: Sampler::LogNormal {
-                mu: 0.3,
+            inverse_node_scale: InverseScale::Direct(Sampler::LogNormal {
+                mu: -0.3,
                 sigma: 0.1,
-            },
+            }),
             at_reference_node: false,
             stream_key: 1,
         }

@@ -131,9 +131,11 @@ pub fn sample(
     if control.cancelled() {
         return Err(Cancelled);
     }
+    // Each (observation, batch) is one task per pass: move its histograms into place, so the
+    // results and the state never both hold a copy.
     let mut state = SampleState::new(models.len());
     for (i, b, samples) in results {
-        state.batches[i][b].merge(&samples);
+        state.batches[i][b] = samples;
     }
     Ok(state)
 }
