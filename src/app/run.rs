@@ -6,11 +6,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use super::progress::Progress;
 use crate::calibrate::{self, Basis, Calibration};
 use crate::config::{self, Overrides, RunPlan};
 use crate::data::{self, Dataset};
+use crate::diff::{self, Diff, Snapshot};
 use crate::export::{self, manifest::RunFacts, tables};
-use crate::output;
+use crate::sampler::Control;
+use crate::{output, plot};
 
 /// What `run` was asked to do.
 #[derive(Clone, Default)]
@@ -22,7 +25,18 @@ pub struct RunOptions<'a> {
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
     /// Progress and cancellation hooks, consulted once per chunk.
-    pub control: crate::sampler::Control<'a>,
+    pub control: Control<'a>,
+    /// Draw a progress bar on stderr when it is a terminal and the run lasts over a second.
+    pub progress_bar: bool,
+}
+
+/// How the new results compare with what the output folder held before.
+pub enum Comparison {
+    /// The folder did not exist or held no `quantiles.csv`.
+    NoPrevious,
+    Diff(Box<Diff>),
+    /// The previous results could not be read (an older or damaged folder): why.
+    Unreadable(String),
 }
 
 /// What a run did, for the summary on stdout.
@@ -32,8 +46,11 @@ pub struct RunReport {
     pub calibration: Calibration,
     pub threads: usize,
     pub wall_seconds: f64,
+    pub comparison: Comparison,
 }
 
+/// Validates, samples, computes the posteriors and replaces the output folder; the previous
+/// contents of the folder are read first, for the comparison at the end of the summary.
 pub fn run(options: &RunOptions) -> Result<RunReport> {
     let plan = config::load(&options.config, &options.overrides)?;
     let dataset = Dataset::load(&plan)?;
@@ -47,11 +64,30 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
         .build()
         .context("cannot start the worker threads")?;
     let threads = pool.current_num_threads();
+    let total_samples = dataset.observations.len() as u64 * plan.samples_per_observation;
+    let progress = options
+        .progress_bar
+        .then(|| Progress::for_terminal(total_samples))
+        .flatten();
+    let on_chunk = |n: u64| {
+        if let Some(p) = &progress {
+            p.on_chunk(n);
+        }
+        if let Some(f) = options.control.on_chunk {
+            f(n);
+        }
+    };
+    let control = Control {
+        on_chunk: Some(&on_chunk),
+        cancel: options.control.cancel,
+    };
     let start = Instant::now();
-    let calibration = pool.install(|| {
-        let samples = calibrate::sample_all(&plan, &dataset, options.control)?;
-        Ok::<_, anyhow::Error>(calibrate::calibrate(&plan, &dataset, &samples))
-    })?;
+    let sampled = pool.install(|| calibrate::sample_all(&plan, &dataset, control));
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    let samples = sampled?;
+    let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &samples));
     let wall_seconds = start.elapsed().as_secs_f64();
 
     let mut inputs = Vec::new();
@@ -83,14 +119,42 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
             "manifest.json",
             export::manifest::manifest_json(&plan, &dataset, &calibration, &facts),
         ),
+        ("posterior.svg", plot::posterior_svg(&plan, &calibration)),
+        (
+            "observations.svg",
+            plot::observations_svg(&plan, &calibration),
+        ),
     ];
+    // Read before write_folder replaces it: the summary ends with what moved.
+    let previous = out_dir
+        .join("quantiles.csv")
+        .is_file()
+        .then(|| Snapshot::read_folder(&out_dir, &out_dir.display().to_string()));
     output::write_folder(&out_dir, &files)?;
+    let comparison = match previous {
+        None => Comparison::NoPrevious,
+        Some(Err(e)) => Comparison::Unreadable(format!("{e:#}")),
+        Some(Ok(old)) => {
+            let file = |name: &str| files.iter().find(|(f, _)| *f == name).map(|(_, b)| &b[..]);
+            let label = format!("{} (this run)", out_dir.display());
+            let new = Snapshot::from_bytes(
+                &label,
+                file("quantiles.csv").expect("written above"),
+                file("observations.csv"),
+                file("manifest.json"),
+            )?;
+            let mut old = old;
+            old.label = format!("{} (before this run)", out_dir.display());
+            Comparison::Diff(Box::new(diff::compare(&old, &new, diff::DEFAULT_THRESHOLD)))
+        }
+    };
     Ok(RunReport {
         out_dir,
         plan,
         calibration,
         threads,
         wall_seconds,
+        comparison,
     })
 }
 
@@ -175,6 +239,18 @@ impl RunReport {
             cal.total_samples as f64 / self.wall_seconds.max(1e-9),
             self.out_dir.display()
         );
+        match &self.comparison {
+            Comparison::NoPrevious => {}
+            Comparison::Unreadable(why) => {
+                let _ = writeln!(s, "\nnot compared with the previous results: {why}");
+            }
+            Comparison::Diff(d) => {
+                s.push('\n');
+                s.push_str(&String::from_utf8_lossy(
+                    &export::diff::markdown::diff_markdown(d, false),
+                ));
+            }
+        }
         s
     }
 }

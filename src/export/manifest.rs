@@ -25,6 +25,8 @@ struct Manifest<'a> {
     wall_seconds: f64,
     samples_per_second: f64,
     observations_used: usize,
+    /// Ids of the observations used, in file order: what `mfucal diff` compares.
+    observations_used_ids: Vec<&'a str>,
     observations_excluded: Vec<Excluded<'a>>,
     contradictions: Vec<ContradictionEntry<'a>>,
 }
@@ -71,6 +73,7 @@ pub fn manifest_json(
         wall_seconds: facts.wall_seconds,
         samples_per_second: cal.total_samples as f64 / facts.wall_seconds.max(1e-9),
         observations_used: dataset.observations.len(),
+        observations_used_ids: dataset.observations.iter().map(|o| o.id.as_str()).collect(),
         observations_excluded: dataset
             .excluded
             .iter()

@@ -58,6 +58,18 @@ impl Posterior {
         (grid::x(j - 1) + t * DX).exp()
     }
 
+    /// The density, for pictures: `(E in pJ/MAC, density of ln E)` at every grid point where
+    /// the density is at least `min_relative` times its maximum, in increasing E.
+    pub fn density_points(&self, min_relative: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let max = self.density.iter().copied().fold(0.0, f64::max);
+        let floor = max * min_relative;
+        self.density
+            .iter()
+            .enumerate()
+            .filter(move |&(_, &d)| d > 0.0 && d >= floor)
+            .map(|(j, &d)| (grid::x(j).exp(), d))
+    }
+
     /// Mean and standard deviation of E, pJ/MAC.
     pub fn mean_sd(&self, values: &GridValues) -> (f64, f64) {
         let (mut m1, mut m2) = (0.0, 0.0);
@@ -241,4 +253,33 @@ pub struct Contradiction {
     pub ids: Vec<String>,
     /// One line saying what contradicts what, and what to check.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn density_points_return_the_support_in_pj_with_its_density() {
+        // Flat in ln E on [ln 1, ln 2] (grid points j0..=j1): the density is 1 / ln 2 inside.
+        let j0 = ((0.0 - grid::X0) / DX).round() as usize;
+        let j1 = j0 + 1024; // one octave
+        let ln: Vec<f64> = (0..LEN)
+            .map(|j| {
+                if (j0..=j1).contains(&j) {
+                    0.0
+                } else {
+                    f64::NEG_INFINITY
+                }
+            })
+            .collect();
+        let p = Posterior::from_ln(&ln).unwrap();
+        let points: Vec<(f64, f64)> = p.density_points(0.5).collect();
+        assert_eq!(points.len(), 1025);
+        assert!((points[0].0 - grid::x(j0).exp()).abs() < 1e-12);
+        assert!((points[1024].0 / points[0].0 - 2.0).abs() < 1e-9);
+        for &(_, d) in &points {
+            assert!((d - 1.0 / std::f64::consts::LN_2).abs() < 1e-9, "{d}");
+        }
+    }
 }
