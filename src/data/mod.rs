@@ -1,6 +1,7 @@
 //! The two input datasets, loaded, checked against each other and against the run plan.
 
 pub mod accelerators;
+pub mod epoch;
 pub mod observations;
 pub mod table;
 
@@ -87,7 +88,7 @@ impl PowerBasis {
     }
 
     /// An absent or empty `power_basis` column means a board TDP.
-    fn parse(s: &str) -> Result<PowerBasis, String> {
+    pub fn parse(s: &str) -> Result<PowerBasis, String> {
         match s {
             "" | "board_tdp" => Ok(PowerBasis::BoardTdp),
             "chip_measured_mean" => Ok(PowerBasis::ChipMeasuredMean),
