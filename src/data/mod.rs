@@ -4,6 +4,7 @@ pub mod accelerators;
 pub mod epoch;
 pub mod observations;
 pub mod table;
+pub mod warnings;
 
 use std::path::Path;
 
@@ -112,6 +113,8 @@ pub struct Observation {
     pub power_basis: PowerBasis,
     pub peak_flops_per_s: f64,
     pub source: String,
+    /// Line in the observations file, for messages.
+    pub line: u64,
 }
 
 impl Observation {
@@ -211,6 +214,7 @@ impl Dataset {
                 power_basis: spec.power_basis,
                 peak_flops_per_s: units::peak_flops_per_s(spec.dense_peak_tflops),
                 source: obs.source,
+                line: obs.line,
             });
         }
         if problems.is_empty() && observations.is_empty() {
