@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// How long a run goes before its bar appears.
 pub const SHOW_AFTER: Duration = Duration::from_secs(1);
@@ -34,9 +34,15 @@ impl Progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
         bar.set_style(
             ProgressStyle::with_template(
-                "{bar:40} {human_pos}/{human_len} samples  {per_sec}  ETA {eta}",
+                "{bar:40} {human_pos}/{human_len} samples  {rate}  ETA {eta}",
             )
-            .expect("a valid template"),
+            .expect("a valid template")
+            .with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.1} M samples/s", state.per_sec() / 1e6);
+                },
+            ),
         );
         Progress {
             bar,
