@@ -40,7 +40,7 @@ fn a_run_ends_with_what_moved_since_the_previous_results() {
     let (_f, summary) = two_runs();
     let tail = &summary[summary.find("Changes from").expect("a comparison")..];
     assert!(tail.starts_with(
-        "Changes from out (before this run) (old) to out (this run) (new): q0.5 [q0.05, q0.95], pJ/MAC.\n"
+        "Changes from out (before this run) to out (this run): q0.5 [q0.05, q0.95], pJ/MAC.\n"
     ));
     // 0.60 MFU on the H100 tightens the 4nm bound: that row and the pooled one move.
     assert!(

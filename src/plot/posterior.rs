@@ -7,6 +7,7 @@
 //! the bound posterior is broad and the efficiency posterior narrow, and on a common scale
 //! one would flatten the other.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -17,7 +18,10 @@ use crate::config::{plan::node_order, Method, RunPlan};
 
 const WIDTH: u32 = 1100;
 const HEADER_PX: u32 = 92;
-const DENSITY_PX: u32 = 200;
+const DENSITY_PX: u32 = 250;
+/// Height (in density units, peak = 1) of the first label row, and between rows.
+const LABEL_TOP: f64 = 1.42;
+const LABEL_STEP: f64 = 0.13;
 const FOREST_TITLE_PX: u32 = 22;
 const ROW_PX: u32 = 19;
 const AXIS_PX: u32 = 46;
@@ -194,7 +198,7 @@ fn draw_header(
     ))?;
     let small = (FONT, 16).into_font().color(&RGBColor(60, 60, 60));
     area.draw(&Text::new(
-        "Curves: posterior density of ln E, each scaled to a peak of 1; dashed line and label: its median. Bars: each observation's 90 % bound interval, dot at its median.",
+        "Curves: posterior density of ln E, each scaled to a peak of 1. Dashed: its median; dotted: the bound's 95 % quantile. Bars: each observation's 90 % bound interval.",
         (16, 40),
         small.clone(),
     ))?;
@@ -229,7 +233,7 @@ fn draw_panel(
         .margin_right(40)
         .x_label_area_size(if has_forest { 0 } else { AXIS_PX })
         .y_label_area_size(LABEL_AREA_PX)
-        .build_cartesian_2d((lo..hi).log_scale(), 0f64..1.32)?;
+        .build_cartesian_2d((lo..hi).log_scale(), 0f64..LABEL_TOP + 0.08)?;
     let mut mesh = chart.configure_mesh();
     mesh.y_desc("density (peak = 1)")
         .y_labels(3)
@@ -242,41 +246,55 @@ fn draw_panel(
         .y_max_light_lines(0)
         .x_max_light_lines(1);
     mesh.draw()?;
-    let label_font = (FONT, 17).into_font();
-    for (k, (g, c)) in panel.groups.iter().zip(curves).enumerate() {
+    // Where the prior ends, every curve ends: say so, or the cut looks like a drawing fault.
+    let (prior_lo, prior_hi) = plan.prior.spec().support();
+    // Its label goes on the side where no posterior can be.
+    for (edge, dx, anchor) in [(prior_lo, -5, HPos::Right), (prior_hi, 5, HPos::Left)] {
+        if edge > lo * 1.001 && edge < hi / 1.001 {
+            let grey = RGBColor(110, 110, 110);
+            chart.draw_series(DashedLineSeries::new(
+                vec![(edge, 0.0), (edge, 1.0)],
+                3,
+                3,
+                grey.stroke_width(1),
+            ))?;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((edge, 0.5))
+                    + Text::new(
+                        format!("prior limit {}", tick(edge)),
+                        (dx, 0),
+                        (FONT, 14)
+                            .into_font()
+                            .color(&grey)
+                            .pos(Pos::new(anchor, VPos::Center)),
+                    ),
+            ))?;
+        }
+    }
+    // Labels sit on their own rows above the curves (each scaled to peak 1), so that no two
+    // collide: a row per method for its median, and one more for the bound's 95 % quantile,
+    // the number the bound method is read for.
+    let mut row = 0;
+    let mut next_row = || {
+        row += 1;
+        LABEL_TOP - LABEL_STEP * (row - 1) as f64
+    };
+    for (g, c) in panel.groups.iter().zip(curves) {
         let colour = method_colour(g.method);
-        // Median labels sit at two heights so that two methods' labels never collide.
-        let label_y = 1.24 - 0.12 * k as f64;
-        match (c, median(g, plan)) {
-            (Some(points), Some(m)) => {
+        match (c, median(g, plan), &g.outcome) {
+            (Some(points), Some(m), Ok((posterior, _))) => {
                 chart.draw_series(
                     AreaSeries::new(points.iter().copied(), 0.0, colour.mix(0.12))
                         .border_style(colour.stroke_width(2)),
                 )?;
-                chart.draw_series(DashedLineSeries::new(
-                    vec![(m, 0.0), (m, label_y)],
-                    5,
-                    4,
-                    colour.stroke_width(1),
-                ))?;
-                // Right of the line, or left of it in the right third, so it stays inside.
-                let right_third = (m / lo).ln() / (hi / lo).ln() > 0.67;
-                let (dx, anchor) = if right_third {
-                    (-6, HPos::Right)
-                } else {
-                    (6, HPos::Left)
-                };
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at((m, label_y))
-                        + Text::new(
-                            format!("{} median {} pJ/MAC", g.method.name(), short(m)),
-                            (dx, -8),
-                            label_font
-                                .clone()
-                                .color(&colour)
-                                .pos(Pos::new(anchor, VPos::Top)),
-                        ),
-                ))?;
+                let name = g.method.name();
+                let text = format!("{name} median {} pJ/MAC", short(m));
+                marker(&mut chart, (lo, hi), m, next_row(), text, colour, 5)?;
+                if g.method == Method::Bound {
+                    let q95 = posterior.quantile(0.95);
+                    let text = format!("{name} 95 % quantile {} pJ/MAC", short(q95));
+                    marker(&mut chart, (lo, hi), q95, next_row(), text, colour, 2)?;
+                }
             }
             _ => {
                 let why = match &g.outcome {
@@ -287,8 +305,8 @@ fn draw_panel(
                     Ok(_) => format!("{}: posterior too flat to draw", g.method.name()),
                 };
                 chart.draw_series(std::iter::once(
-                    EmptyElement::at((lo, label_y))
-                        + Text::new(why, (8, -8), label_font.clone().color(&colour)),
+                    EmptyElement::at((lo, next_row()))
+                        + Text::new(why, (8, -8), (FONT, 17).into_font().color(&colour)),
                 ))?;
             }
         }
@@ -296,6 +314,45 @@ fn draw_panel(
     if has_forest {
         draw_forest(&bottom, panel, (lo, hi))?;
     }
+    Ok(())
+}
+
+type DensityChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
+
+/// A vertical line from the axis to `y` at `x`, dashed (`dash` px on, 4 off), labelled at its
+/// top: right of the line, or left of it in the right third of the axis, so it stays inside.
+fn marker(
+    chart: &mut DensityChart,
+    (lo, hi): (f64, f64),
+    x: f64,
+    y: f64,
+    text: String,
+    colour: RGBColor,
+    dash: u32,
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    chart.draw_series(DashedLineSeries::new(
+        vec![(x, 0.0), (x, y)],
+        dash,
+        4,
+        colour.stroke_width(1),
+    ))?;
+    let (dx, anchor) = if (x / lo).ln() / (hi / lo).ln() > 0.67 {
+        (-6, HPos::Right)
+    } else {
+        (6, HPos::Left)
+    };
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((x, y))
+            + Text::new(
+                text,
+                (dx, -8),
+                (FONT, 17)
+                    .into_font()
+                    .color(&colour)
+                    .pos(Pos::new(anchor, VPos::Top)),
+            ),
+    ))?;
     Ok(())
 }
 

@@ -54,7 +54,7 @@ pub fn diff_markdown(diff: &Diff, all_rows: bool) -> Vec<u8> {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "Changes from {} (old) to {} (new): {shown}, pJ/MAC.",
+        "Changes from {} to {}: {shown}, pJ/MAC.",
         diff.old, diff.new
     );
     if let Some(note) = &c.note {
