@@ -56,7 +56,7 @@ fn a_run_ends_with_what_moved_since_the_previous_results() {
         !tail.contains("| bound | 7nm | bf16 | observed |"),
         "{tail}"
     );
-    assert!(tail.contains("Observations: 1 added, 0 removed, 0 changed.\n- added: new-run (h100-sxm bf16, 4nm, MFU 0.6000000)\n"), "{tail}");
+    assert!(tail.contains("Observations: 1 added, 0 removed, 0 changed.\n- added: new-run (h100-sxm bf16, 4nm, MFU 0.6)\n"), "{tail}");
     assert!(
         tail.contains("Inputs changed: datasets/observations.csv."),
         "{tail}"

@@ -9,7 +9,8 @@
 //! choice is stated in [`Columns::note`] and in every export.
 //!
 //! **Marked rows** moved more than the threshold: the largest relative change of the three
-//! numbers exceeds it, or the row's status changed, or the row exists on one side only.
+//! numbers exceeds it, or the row went from a posterior to a contradiction or back, or the
+//! row exists on one side only.
 
 pub mod snapshot;
 
@@ -233,9 +234,12 @@ fn row_diff(
             high: None,
         },
     };
+    // A contradiction's message changes with every observation added to the group; only a
+    // change between a posterior and a contradiction is news.
+    let contradictory = |x: &Numbers| x.status.starts_with("contradictory");
     let marked = match (&old, &new) {
         (Some(o), Some(n)) => {
-            o.status != n.status || change.largest().is_some_and(|c| c > threshold)
+            contradictory(o) != contradictory(n) || change.largest().is_some_and(|c| c > threshold)
         }
         _ => true,
     };
@@ -252,11 +256,18 @@ fn row_diff(
     }
 }
 
+/// An MFU as written in `observations.csv` (7 significant digits), without trailing zeros.
+fn fraction(s: &str) -> String {
+    s.parse::<f64>()
+        .map_or_else(|_| s.to_string(), |x| x.to_string())
+}
+
 fn detail(row: &ObservationRow) -> String {
-    let mfu = if row.mfu_low == row.mfu_high {
-        row.mfu_low.clone()
+    let (low, high) = (fraction(&row.mfu_low), fraction(&row.mfu_high));
+    let mfu = if low == high {
+        low
     } else {
-        format!("{}–{}", row.mfu_low, row.mfu_high)
+        format!("{low}–{high}")
     };
     format!(
         "{} {}, {}, MFU {mfu}",
@@ -428,5 +439,12 @@ mod tests {
         let d = compare(&old, &new, 0.05);
         assert!(d.rows[0].marked);
         assert_eq!(d.rows[0].change.largest(), None);
+        // Contradictory on both sides, with a different message: not news.
+        let newer = snapshot(
+            "newer",
+            &format!("{HEAD}efficiency,4nm,bf16,observed,pJ/MAC,3,1,,,,,,contradictory: y\n"),
+            &[],
+        );
+        assert!(!compare(&new, &newer, 0.05).rows[0].marked);
     }
 }

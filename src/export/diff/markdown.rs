@@ -71,7 +71,7 @@ pub fn diff_markdown(diff: &Diff, all_rows: bool) -> Vec<u8> {
     } else {
         let _ = writeln!(
             s,
-            "Rows marked * moved more than {threshold} (largest relative change of {}), changed status, or are on one side only.\n",
+            "Rows marked * moved more than {threshold} (largest relative change of {}), turned contradictory or back, or are on one side only.\n",
             compared.join(", ")
         );
         let mut header =
