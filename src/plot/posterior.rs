@@ -120,8 +120,11 @@ fn panel_height(p: &Panel) -> u32 {
     DENSITY_PX + forest + AXIS_PX + GAP_PX
 }
 
+/// A drawn density: `(E, density scaled to peak 1)` points.
+type Curve = Vec<(f64, f64)>;
+
 /// The density points of a group's posterior, thinned and scaled to peak 1.
-fn curve(g: &GroupResult) -> Option<Vec<(f64, f64)>> {
+fn curve(g: &GroupResult) -> Option<Curve> {
     let (posterior, _) = g.outcome.as_ref().ok()?;
     let all: Vec<(f64, f64)> = posterior.density_points(MIN_RELATIVE).collect();
     let step = all.len().div_ceil(MAX_POINTS).max(1);
@@ -149,7 +152,7 @@ type Drawn = Result<String, DrawingAreaErrorKind<std::io::Error>>;
 
 fn draw(plan: &RunPlan, cal: &Calibration) -> Drawn {
     let panels = panels(plan, cal);
-    let curves: Vec<Vec<Option<Vec<(f64, f64)>>>> = panels
+    let curves: Vec<Vec<Option<Curve>>> = panels
         .iter()
         .map(|p| p.groups.iter().map(|g| curve(g)).collect())
         .collect();
@@ -223,7 +226,7 @@ fn draw_panel(
     area: &DrawingArea<SVGBackend, Shift>,
     plan: &RunPlan,
     panel: &Panel,
-    curves: &[Option<Vec<(f64, f64)>>],
+    curves: &[Option<Curve>],
     (lo, hi): (f64, f64),
 ) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
     let has_forest = !panel.forest.is_empty();

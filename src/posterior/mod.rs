@@ -261,7 +261,9 @@ mod tests {
 
     #[test]
     fn density_points_return_the_support_in_pj_with_its_density() {
-        // Flat in ln E on [ln 1, ln 2] (grid points j0..=j1): the density is 1 / ln 2 inside.
+        // Flat in ln E on [ln 1, ln 2] (grid points j0..=j1). The trapezoid rule counts the
+        // 1024 inner intervals whole and the two ramps to zero outside as half each: the
+        // mass is 1025 DX, so the density inside is 1 / (1025 DX).
         let j0 = ((0.0 - grid::X0) / DX).round() as usize;
         let j1 = j0 + 1024; // one octave
         let ln: Vec<f64> = (0..LEN)
@@ -279,7 +281,7 @@ mod tests {
         assert!((points[0].0 - grid::x(j0).exp()).abs() < 1e-12);
         assert!((points[1024].0 / points[0].0 - 2.0).abs() < 1e-9);
         for &(_, d) in &points {
-            assert!((d - 1.0 / std::f64::consts::LN_2).abs() < 1e-9, "{d}");
+            assert!((d - 1.0 / (1025.0 * DX)).abs() < 1e-9, "{d}");
         }
     }
 }
