@@ -111,7 +111,7 @@ pub struct Diff {
     pub observations: ObservationChanges,
     /// Input files whose SHA-256 differs, or that one side only has.
     pub inputs_changed: Vec<String>,
-    /// Settings that differ, as `seed 1 -> 2`.
+    /// Settings of the resolved config that differ, as `seed 1 -> 2`.
     pub settings_changed: Vec<String>,
 }
 
@@ -339,22 +339,21 @@ fn inputs_changed(old: &Snapshot, new: &Snapshot) -> Vec<String> {
     out
 }
 
+/// Top-level keys of the resolved config that differ, as `key old -> new` in compact JSON.
 fn settings_changed(old: &Snapshot, new: &Snapshot) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut setting = |name: &str, o: Option<u64>, n: Option<u64>| {
-        if let (Some(o), Some(n)) = (o, n) {
-            if o != n {
-                out.push(format!("{name} {o} -> {n}"));
-            }
-        }
+    let (Some(o), Some(n)) = (&old.settings, &new.settings) else {
+        return Vec::new();
     };
-    setting("seed", old.seed, new.seed);
-    setting(
-        "samples_per_observation",
-        old.samples_per_observation,
-        new.samples_per_observation,
-    );
-    out
+    let absent = serde_json::Value::Null;
+    let mut keys: Vec<&String> = n.keys().chain(o.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (a, b) = (o.get(k).unwrap_or(&absent), n.get(k).unwrap_or(&absent));
+            (a != b).then(|| format!("{k} {a} -> {b}"))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -422,6 +421,23 @@ mod tests {
             Some("the tables do not both have q0.05, q0.5 and q0.95: the interval compared is q0.025–q0.975, and the centre is mean")
         );
         assert_eq!(d.rows[0].new.as_ref().unwrap().centre, Some(1.5));
+    }
+
+    #[test]
+    fn changed_settings_are_named_with_both_values() {
+        let mut old = snapshot("old", HEAD, &[]);
+        let mut new = old.clone();
+        let settings = |seed: u64, k: f64| {
+            serde_json::json!({"seed": seed, "flops_per_mac": k, "name": "default"})
+                .as_object()
+                .cloned()
+        };
+        old.settings = settings(7, 2.0);
+        new.settings = settings(8, 1.0);
+        assert_eq!(
+            compare(&old, &new, 0.05).settings_changed,
+            vec!["flops_per_mac 2.0 -> 1.0", "seed 7 -> 8"]
+        );
     }
 
     #[test]

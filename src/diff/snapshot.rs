@@ -3,7 +3,7 @@
 //!
 //! Only what a comparison needs is parsed: the rows of `quantiles.csv` (any quantile columns),
 //! the observation rows of `observations.csv`, and from `manifest.json` the used and excluded
-//! observation ids, the input checksums and the seed and sample count. Older results without
+//! observation ids, the input checksums and the resolved settings. Older results without
 //! `observations_used_ids` in the manifest fall back to the ids of `observations.csv`.
 
 use std::collections::BTreeMap;
@@ -54,8 +54,8 @@ pub struct Snapshot {
     pub excluded: Vec<(String, String)>,
     /// `(path, sha256)` of the inputs.
     pub inputs: Vec<(String, String)>,
-    pub seed: Option<u64>,
-    pub samples_per_observation: Option<u64>,
+    /// The manifest's `resolved_config`: every setting of the run, by key.
+    pub settings: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Snapshot {
@@ -182,10 +182,10 @@ impl Snapshot {
                 .map(|e| (text(e, "path"), text(e, "sha256")))
                 .collect();
         }
-        let config = m.get("resolved_config");
-        let number = |key: &str| config.and_then(|c| c.get(key)).and_then(|v| v.as_u64());
-        self.seed = number("seed");
-        self.samples_per_observation = number("samples_per_observation");
+        self.settings = m
+            .get("resolved_config")
+            .and_then(|c| c.as_object())
+            .cloned();
     }
 }
 
@@ -340,7 +340,14 @@ efficiency,4nm,bf16,observed,pJ/MAC,2,200,,,,,,contradictory: a and b
         .unwrap();
         assert_eq!(s.used_ids, vec!["a", "b"]);
         assert_eq!(s.excluded, vec![("c".to_string(), "hfu-like".to_string())]);
-        assert_eq!((s.seed, s.samples_per_observation), (Some(7), Some(100)));
+        let settings = s.settings.unwrap();
+        assert_eq!(
+            (
+                settings["seed"].as_u64(),
+                settings["samples_per_observation"].as_u64()
+            ),
+            (Some(7), Some(100))
+        );
     }
 
     #[test]
