@@ -177,3 +177,21 @@ fn a_file_without_epoch_columns_is_refused_and_nothing_written() {
     );
     assert!(!dir.path().join("a.csv").exists());
 }
+
+#[test]
+fn a_field_that_is_not_a_number_skips_its_accelerator_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let epoch = std::fs::read_to_string(FIXTURE).unwrap();
+    let mut lines: Vec<String> = epoch.lines().map(String::from).collect();
+    let mut fields: Vec<String> = lines[2].split(',').map(String::from).collect();
+    assert!(fields[0].starts_with("NVIDIA A100"), "{}", fields[0]);
+    fields[19] = "n/a".into(); // TDP (W)
+    lines[2] = fields.join(",");
+    std::fs::write(dir.path().join("epoch.csv"), lines.join("\n") + "\n").unwrap();
+    let out = mfucal_in(dir.path(), &["import-epoch", "epoch.csv", "--out", "a.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(
+        "  epoch.csv:3: NVIDIA A100 SXM4 80 GB: column TDP (W): 'n/a' is not a number; write a plain decimal such as 0.45; not written\n"
+    ), "{}", stdout(&out));
+    assert_eq!(read_rows(&dir.path().join("a.csv")).len(), 17 - 4);
+}

@@ -114,8 +114,9 @@ fn node_name(process_nm: f64) -> String {
     format!("{process_nm}nm")
 }
 
-/// Reads Epoch's CSV. Unreadable files, missing columns and malformed numbers are located
-/// input errors; accelerators Epoch gives too little for are [`Skipped`], with the reason.
+/// Reads Epoch's CSV. An unreadable file or a missing column is a located input error; an
+/// accelerator with a field that is not a number, or too little to make a row of, is
+/// [`Skipped`] with the reason.
 pub fn read(path: &Path) -> Result<EpochImport, InputErrors> {
     let mut problems = Problems::default();
     let mut required = vec![
@@ -147,35 +148,33 @@ pub fn read(path: &Path) -> Result<EpochImport, InputErrors> {
             name: name.to_string(),
             why,
         };
-        let number = |column: &str, problems: &mut Problems| -> Option<Option<f64>> {
+        // A field we cannot read skips its accelerator with the reason, and the rest of a
+        // file we do not control still imports.
+        let number = |column: &str| -> Result<Option<f64>, String> {
             let text = table.text(row, column);
             if text.is_empty() {
-                return Some(None);
+                return Ok(None);
             }
             match parse_number(text) {
-                Ok(x) if x > 0.0 => Some(Some(x)),
-                Ok(x) => {
-                    problems.push(table.problem(row, column, format!("{x} must be above 0")));
-                    None
-                }
-                Err(m) => {
-                    problems.push(table.problem(row, column, m));
-                    None
-                }
+                Ok(x) if x > 0.0 => Ok(Some(x)),
+                Ok(x) => Err(format!("column {column}: {x} must be above 0")),
+                Err(m) => Err(format!("column {column}: {m}")),
             }
         };
-        let tdp = number(TDP, &mut problems);
-        let process = number(PROCESS, &mut problems);
-        let peaks: Vec<Option<Option<f64>>> = PEAK_COLUMNS
-            .iter()
-            .map(|(c, _)| number(c, &mut problems))
-            .collect();
-        let (Some(tdp), Some(process)) = (tdp, process) else {
-            continue;
+        let read = (|| {
+            let peaks: Vec<Option<f64>> = PEAK_COLUMNS
+                .iter()
+                .map(|(c, _)| number(c))
+                .collect::<Result<_, _>>()?;
+            Ok::<_, String>((number(TDP)?, number(PROCESS)?, peaks))
+        })();
+        let (tdp, process, peaks) = match read {
+            Ok(fields) => fields,
+            Err(why) => {
+                out.skipped.push(skip(format!("{why}; not written")));
+                continue;
+            }
         };
-        if peaks.iter().any(Option::is_none) {
-            continue;
-        }
         let manufacturer = table.text(row, MANUFACTURER);
         let id = accelerator_id(name, manufacturer);
         if let Some((_, first)) = seen.iter().find(|(s, _)| *s == id) {
@@ -214,7 +213,7 @@ pub fn read(path: &Path) -> Result<EpochImport, InputErrors> {
         let published: Vec<(&str, &[Precision], f64)> = PEAK_COLUMNS
             .iter()
             .zip(&peaks)
-            .filter_map(|((c, p), v)| v.flatten().map(|v| (*c, *p, v)))
+            .filter_map(|((c, p), v)| v.map(|v| (*c, *p, v)))
             .collect();
         if published.is_empty() {
             out.skipped.push(skip(
