@@ -7,6 +7,7 @@
 //! needed, and the same run gives the same bytes on any machine. Energies are on a log axis
 //! shared by every panel of a picture, so panels compare at a glance.
 
+pub mod axis;
 pub mod observations;
 pub mod posterior;
 

@@ -5,6 +5,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::axis::LogAxis;
+
 use super::{log_range, svg_or_note, tick, ENERGY_AXIS, FONT, LABEL_AREA_PX, PALETTE};
 use crate::calibrate::{Calibration, ObservationResult};
 use crate::config::{plan::node_order, RunPlan};
@@ -74,10 +76,11 @@ pub fn observations_svg(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
 fn draw(plan: &RunPlan, cal: &Calibration) -> DrawResult<String> {
     let groups = groups(cal);
     let colours = colours(cal);
+    // 5 % of room either side, so no interval starts on the axis line.
     let (lo, hi) = log_range(
         cal.observations
             .iter()
-            .flat_map(|o| [o.bound_90[0], o.bound_90[2]]),
+            .flat_map(|o| [o.bound_90[0] / 1.05, o.bound_90[2] * 1.05]),
     );
     let n_groups = groups.len();
     let body: u32 = groups
@@ -136,7 +139,7 @@ fn draw_group(
         .margin_right(20)
         .x_label_area_size(if last { AXIS_PX } else { 0 })
         .y_label_area_size(LABEL_AREA_PX)
-        .build_cartesian_2d((lo..hi).log_scale(), -1i32..n as i32)?;
+        .build_cartesian_2d(LogAxis::new(lo, hi), -1i32..n as i32)?;
     let labels: Vec<String> = rows
         .iter()
         .map(|o| format!("{} · {}", o.observation.id, o.observation.precision.name()))
@@ -154,6 +157,7 @@ fn draw_group(
         .disable_y_mesh() // (y_max_light_lines(0) on an i32 axis overflows in plotters 0.3.7)
         .y_labels(n + 2)
         .y_label_formatter(&label)
+        .x_labels(12)
         .x_label_formatter(&|x| tick(*x))
         .x_desc(ENERGY_AXIS)
         .axis_desc_style((FONT, 17))

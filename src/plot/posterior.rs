@@ -10,6 +10,8 @@
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+
+use super::axis::LogAxis;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{log_range, short, svg_or_note, thin, tick, ENERGY_AXIS, FONT, LABEL_AREA_PX};
@@ -236,11 +238,12 @@ fn draw_panel(
         .margin_right(40)
         .x_label_area_size(if has_forest { 0 } else { AXIS_PX })
         .y_label_area_size(LABEL_AREA_PX)
-        .build_cartesian_2d((lo..hi).log_scale(), 0f64..LABEL_TOP + 0.08)?;
+        .build_cartesian_2d(LogAxis::new(lo, hi), 0f64..LABEL_TOP + 0.08)?;
     let mut mesh = chart.configure_mesh();
     mesh.y_desc("density (peak = 1)")
         .y_labels(3)
         .y_label_formatter(&|y| if *y <= 1.0 { tick(*y) } else { String::new() })
+        .x_labels(12)
         .x_label_formatter(&|x| tick(*x))
         .x_desc(ENERGY_AXIS)
         .axis_desc_style((FONT, 17))
@@ -320,8 +323,7 @@ fn draw_panel(
     Ok(())
 }
 
-type DensityChart<'a, 'b> =
-    ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
+type DensityChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogAxis, RangedCoordf64>>;
 
 /// A vertical line from the axis to `y` at `x`, dashed (`dash` px on, 4 off), labelled at its
 /// top: right of the line, or left of it in the right third of the axis, so it stays inside.
@@ -381,7 +383,7 @@ fn draw_forest(
         .margin_right(40)
         .x_label_area_size(AXIS_PX)
         .y_label_area_size(LABEL_AREA_PX)
-        .build_cartesian_2d((lo..hi).log_scale(), -1i32..n as i32)?;
+        .build_cartesian_2d(LogAxis::new(lo, hi), -1i32..n as i32)?;
     // Row i (sorted by median, smallest first) is drawn at y = n - 1 - i: top to bottom.
     let label = |y: &i32| {
         let i = n as i64 - 1 - *y as i64;
@@ -394,6 +396,7 @@ fn draw_forest(
         .configure_mesh()
         .disable_y_mesh() // (y_max_light_lines(0) on an i32 axis overflows in plotters 0.3.7)
         .y_labels(n + 2)
+        .x_labels(12)
         .x_label_formatter(&|x| tick(*x))
         .y_label_formatter(&label)
         .x_desc(ENERGY_AXIS)
