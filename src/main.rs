@@ -5,10 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use mfucal::app::diff::DiffOptions;
+use mfucal::app::import_epoch::ImportOptions;
 use mfucal::app::limit::LimitInput;
-use mfucal::app::{limit, run, shard, validate};
+use mfucal::app::{diff, import_epoch, limit, run, shard, validate};
 use mfucal::config::Overrides;
 use mfucal::data::Precision;
+use mfucal::export::{quantile_table, Format};
 use mfucal::sampler::Shard;
 
 /// Calibrate the energy per multiply-accumulate (pJ/MAC) of AI accelerators per process node
@@ -46,6 +49,13 @@ enum Command {
         /// Run only part K of N of the sample streams and write its mergeable state to --out.
         #[arg(long, value_parser = parse_shard)]
         shard: Option<Shard>,
+        /// Print the quantile table to stdout in this format (markdown, csv or json); the
+        /// summary then goes to stderr.
+        #[arg(long, value_parser = Format::parse)]
+        format: Option<Format>,
+        /// No progress bar and no summary: only errors (and the table --format asks for).
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Merge the states of all shards of a run into its outputs (identical to a single run).
     Merge {
@@ -60,6 +70,33 @@ enum Command {
         /// Shard folders written by `mfucal run --shard K/N --out DIR`.
         #[arg(required = true)]
         shards: Vec<PathBuf>,
+    },
+    /// Compare two results folders: what moved, and which observations changed.
+    Diff {
+        /// Old results: a folder, or a git revision and folder (HEAD:results/default).
+        old: String,
+        /// New results: a folder, or a git revision and folder.
+        new: String,
+        /// Output format: markdown, csv or json.
+        #[arg(long, default_value = "markdown", value_parser = Format::parse)]
+        format: Format,
+        /// Mark rows that moved more than this many percent.
+        #[arg(long, default_value = "5", value_parser = parse_percent)]
+        threshold: f64,
+        /// Markdown: show every row, not only the marked ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Add accelerators from Epoch AI's "Data on Machine Learning Hardware" CSV to our dataset.
+    ImportEpoch {
+        /// Epoch's ml_hardware.csv, as downloaded.
+        epoch_csv: PathBuf,
+        /// The accelerators dataset to add rows to (created if missing).
+        #[arg(long, default_value = "datasets/accelerators.csv")]
+        out: PathBuf,
+        /// Overwrite existing rows that disagree with Epoch (default: report them only).
+        #[arg(long)]
+        replace: bool,
     },
     /// Check the config and datasets without sampling.
     Validate {
@@ -96,11 +133,39 @@ fn parse_precision(s: &str) -> Result<Precision, String> {
     Precision::parse(s)
 }
 
+/// `5` or `5%` is five percent; returned as the fraction 0.05.
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let number = s.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p / 100.0),
+        _ => Err(format!("'{s}' is not a percentage; write e.g. 5 for 5 %")),
+    }
+}
+
+/// What a command prints.
+struct Printed {
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+impl From<String> for Printed {
+    fn from(text: String) -> Printed {
+        Printed {
+            stdout: text.into_bytes(),
+            stderr: String::new(),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
-        Ok(text) => {
-            print!("{text}");
+        Ok(printed) => {
+            use std::io::Write;
+            eprint!("{}", printed.stderr);
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = out.write_all(&printed.stdout).and_then(|()| out.flush());
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -117,7 +182,7 @@ fn check_threads(threads: Option<usize>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn dispatch(command: Command) -> anyhow::Result<String> {
+fn dispatch(command: Command) -> anyhow::Result<Printed> {
     match command {
         Command::Run {
             config,
@@ -127,6 +192,8 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
             threads,
             target_mcse,
             shard,
+            format,
+            quiet,
         } => {
             check_threads(threads)?;
             if let Some(r) = target_mcse {
@@ -147,11 +214,24 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
                 target_mcse,
                 shard,
                 control: Default::default(),
+                progress_bar: !quiet,
             };
-            match shard {
-                Some(_) => shard::run_shard(&options),
-                None => Ok(run::run(&options)?.summary()),
+            if shard.is_some() {
+                return Ok(shard::run_shard(&options)?.into());
             }
+            let report = run::run(&options)?;
+            let summary = if quiet {
+                String::new()
+            } else {
+                report.summary()
+            };
+            Ok(match format {
+                None => summary.into(),
+                Some(f) => Printed {
+                    stdout: quantile_table::render(&report.plan, &report.calibration, f),
+                    stderr: summary,
+                },
+            })
         }
         Command::Merge {
             out,
@@ -160,9 +240,37 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
             shards,
         } => {
             check_threads(threads)?;
-            Ok(shard::merge(&shards, &out, config.as_deref(), threads)?.summary())
+            Ok(shard::merge(&shards, &out, config.as_deref(), threads)?
+                .summary()
+                .into())
         }
-        Command::Validate { config } => validate::validate(&config),
+        Command::Diff {
+            old,
+            new,
+            format,
+            threshold,
+            all,
+        } => Ok(Printed {
+            stdout: diff::diff(&DiffOptions {
+                old,
+                new,
+                format,
+                threshold,
+                all_rows: all,
+            })?,
+            stderr: String::new(),
+        }),
+        Command::ImportEpoch {
+            epoch_csv,
+            out,
+            replace,
+        } => Ok(import_epoch::import_epoch(&ImportOptions {
+            epoch_csv,
+            out,
+            replace,
+        })?
+        .into()),
+        Command::Validate { config } => validate::validate(&config).map(Printed::from),
         Command::Limit {
             accelerator,
             precision,
@@ -176,7 +284,7 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
                 (None, Some(m)) => LimitInput::Mfu(m),
                 (None, None) => unreachable!("clap requires one of --pj-per-mac and --mfu"),
             };
-            limit::limit(&config, &accelerator, precision, input, flops_per_mac)
+            limit::limit(&config, &accelerator, precision, input, flops_per_mac).map(Printed::from)
         }
     }
 }

@@ -19,6 +19,11 @@ pub fn peak_flops_per_s(dense_peak_tflops: f64) -> f64 {
     dense_peak_tflops * FLOPS_PER_S_PER_TFLOPS
 }
 
+/// Converts a peak in FLOP/s (OP/s for int8) to TFLOPS (TOPS), as datasets write it.
+pub fn tflops(flops_per_s: f64) -> f64 {
+    flops_per_s / FLOPS_PER_S_PER_TFLOPS
+}
+
 /// Energy per MAC, in pJ, of a board drawing `power_w` while retiring `flops_per_s`:
 /// `power / (flops_per_s / flops_per_mac)` joules per MAC.
 ///

@@ -1,7 +1,10 @@
 //! The commands, as library functions: typed options in, a report out. `main.rs` only parses
 //! arguments and prints.
 
+pub mod diff;
+pub mod import_epoch;
 pub mod limit;
+pub mod progress;
 pub mod run;
 pub mod shard;
 pub mod validate;

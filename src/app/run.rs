@@ -1,5 +1,5 @@
 //! `mfucal run`: validate, sample (in rounds, or one shard), compute posteriors, write the
-//! results folder atomically.
+//! results folder atomically, and compare with what the folder held before.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -7,12 +7,16 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use super::progress::Progress;
 use crate::calibrate::{self, Basis, Calibration};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
 use crate::data::{self, Dataset};
+use crate::diff::{self, Diff, Snapshot};
 use crate::export::{self, manifest::RunFacts, tables};
-use crate::output;
-use crate::sampler::{schedule, Control, SampleState, Schedule, Shard, CHUNK_SAMPLES};
+use crate::sampler::{
+    schedule, Control, ObservationModel, SampleState, Schedule, Shard, CHUNK_SAMPLES,
+};
+use crate::{output, plot};
 
 /// What `run` was asked to do.
 #[derive(Clone, Default)]
@@ -29,6 +33,17 @@ pub struct RunOptions<'a> {
     pub shard: Option<Shard>,
     /// Progress and cancellation hooks, consulted once per chunk.
     pub control: Control<'a>,
+    /// Draw a progress bar on stderr when it is a terminal and the run lasts over a second.
+    pub progress_bar: bool,
+}
+
+/// How the new results compare with what the output folder held before.
+pub enum Comparison {
+    /// The folder did not exist or held no `quantiles.csv`.
+    NoPrevious,
+    Diff(Box<Diff>),
+    /// The previous results could not be read (an older or damaged folder): why.
+    Unreadable(String),
 }
 
 /// What a run did, for the summary on stdout.
@@ -37,6 +52,7 @@ pub struct RunReport {
     pub plan: RunPlan,
     pub calibration: Calibration,
     pub facts: RunFacts,
+    pub comparison: Comparison,
 }
 
 /// The checked inputs, the rayon pool and the input checksums every run needs.
@@ -76,9 +92,43 @@ pub(crate) fn prepare(
     })
 }
 
+/// One sampling pass with the progress bar (when asked for) and the caller's hooks.
+pub(crate) fn sample_pass(
+    pool: &rayon::ThreadPool,
+    models: &[ObservationModel],
+    seed: u64,
+    schedule: Schedule,
+    options: &RunOptions,
+) -> Result<SampleState> {
+    let progress = options
+        .progress_bar
+        .then(|| Progress::for_terminal(schedule.samples(models.len())))
+        .flatten();
+    let on_chunk = |n: u64| {
+        if let Some(p) = &progress {
+            p.on_chunk(n);
+        }
+        if let Some(f) = options.control.on_chunk {
+            f(n);
+        }
+    };
+    let control = Control {
+        on_chunk: Some(&on_chunk),
+        cancel: options.control.cancel,
+    };
+    let sampled = pool.install(|| schedule::sample(models, seed, schedule, control));
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    Ok(sampled?)
+}
+
+/// Validates, samples (in rounds with a target MCSE), computes the posteriors and replaces the
+/// output folder; the previous contents of the folder are read first, for the comparison at
+/// the end of the summary.
 pub fn run(options: &RunOptions) -> Result<RunReport> {
     if options.shard.is_some() {
-        bail!("internal: shard runs go through run_shard");
+        bail!("internal: shard runs go through app::shard::run_shard");
     }
     let Prepared {
         plan,
@@ -109,8 +159,7 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
             first_chunk,
             shard: Shard::WHOLE,
         };
-        let round =
-            pool.install(|| schedule::sample(&models, plan.seed, schedule, options.control))?;
+        let round = sample_pass(&pool, &models, plan.seed, schedule, options)?;
         state.merge(&round).map_err(anyhow::Error::msg)?;
         rounds += 1;
         let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &state));
@@ -141,23 +190,25 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
         max_relative_mcse: calibration.max_relative_mcse(),
         merged_shards: None,
     };
-    write_results(&out_dir, &plan, &dataset, &calibration, &facts)?;
+    let comparison = write_results(&out_dir, &plan, &dataset, &calibration, &facts)?;
     Ok(RunReport {
         out_dir,
         plan,
         calibration,
         facts,
+        comparison,
     })
 }
 
-/// Writes a calibration's folder: the three tables and the manifest.
+/// Writes a calibration's folder (tables, pictures, manifest) after reading what it held, and
+/// returns how the two compare.
 pub(crate) fn write_results(
     out_dir: &Path,
     plan: &RunPlan,
     dataset: &Dataset,
     calibration: &Calibration,
     facts: &RunFacts,
-) -> Result<()> {
+) -> Result<Comparison> {
     let files = [
         ("quantiles.csv", tables::quantiles_csv(plan, calibration)),
         (
@@ -172,12 +223,39 @@ pub(crate) fn write_results(
             "manifest.json",
             export::manifest::manifest_json(plan, dataset, calibration, facts),
         ),
+        ("posterior.svg", plot::posterior_svg(plan, calibration)),
+        (
+            "observations.svg",
+            plot::observations_svg(plan, calibration),
+        ),
     ];
-    output::write_folder(out_dir, &files)
+    // Read before write_folder replaces it: the summary ends with what moved.
+    let previous = out_dir
+        .join("quantiles.csv")
+        .is_file()
+        .then(|| Snapshot::read_folder(out_dir, &out_dir.display().to_string()));
+    output::write_folder(out_dir, &files)?;
+    Ok(match previous {
+        None => Comparison::NoPrevious,
+        Some(Err(e)) => Comparison::Unreadable(format!("{e:#}")),
+        Some(Ok(mut old)) => {
+            let file = |name: &str| files.iter().find(|(f, _)| *f == name).map(|(_, b)| &b[..]);
+            let label = format!("{} (this run)", out_dir.display());
+            let new = Snapshot::from_bytes(
+                &label,
+                file("quantiles.csv").expect("written above"),
+                file("observations.csv"),
+                file("manifest.json"),
+            )?;
+            old.label = format!("{} (before this run)", out_dir.display());
+            Comparison::Diff(Box::new(diff::compare(&old, &new, diff::DEFAULT_THRESHOLD)))
+        }
+    })
 }
 
 impl RunReport {
-    /// One screen: the observed and pooled posteriors, contradictions, where files went.
+    /// One screen: the observed and pooled posteriors, contradictions, where files went, and
+    /// what moved since the folder's previous contents.
     pub fn summary(&self) -> String {
         let plan = &self.plan;
         let cal = &self.calibration;
@@ -270,6 +348,18 @@ impl RunReport {
             cal.total_samples as f64 / f.wall_seconds.max(1e-9),
             self.out_dir.display()
         );
+        match &self.comparison {
+            Comparison::NoPrevious => {}
+            Comparison::Unreadable(why) => {
+                let _ = writeln!(s, "\nnot compared with the previous results: {why}");
+            }
+            Comparison::Diff(d) => {
+                s.push('\n');
+                s.push_str(&String::from_utf8_lossy(
+                    &export::diff::markdown::diff_markdown(d, false),
+                ));
+            }
+        }
         s
     }
 }

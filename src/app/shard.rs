@@ -13,12 +13,12 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::run::{prepare, write_results, Prepared, RunOptions, RunReport};
+use super::run::{prepare, sample_pass, write_results, Prepared, RunOptions, RunReport};
 use crate::calibrate;
 use crate::config::Overrides;
 use crate::export::manifest::RunFacts;
 use crate::output;
-use crate::sampler::{schedule, SampleState, Schedule};
+use crate::sampler::{SampleState, Schedule};
 
 const STATE_FILE: &str = "state.bin";
 
@@ -58,7 +58,7 @@ pub fn run_shard(options: &RunOptions) -> Result<String> {
         ..Schedule::whole(plan.samples_per_observation)
     };
     let start = Instant::now();
-    let state = pool.install(|| schedule::sample(&models, plan.seed, schedule, options.control))?;
+    let state = sample_pass(&pool, &models, plan.seed, schedule, options)?;
     let wall_seconds = start.elapsed().as_secs_f64();
 
     let header = ShardHeader {
@@ -183,12 +183,13 @@ pub fn merge(
         max_relative_mcse: calibration.max_relative_mcse(),
         merged_shards: Some(first.shard_count),
     };
-    write_results(out_dir, &plan, &dataset, &calibration, &facts)?;
+    let comparison = write_results(out_dir, &plan, &dataset, &calibration, &facts)?;
     Ok(RunReport {
         out_dir: out_dir.to_path_buf(),
         plan,
         calibration,
         facts,
+        comparison,
     })
 }
 

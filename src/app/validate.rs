@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::config::{self, plan::node_order, Overrides};
-use crate::data::Dataset;
+use crate::data::{warnings, Dataset};
 
 /// Checks everything a run would check; returns a one-screen summary.
 pub fn validate(config_path: &Path) -> Result<String> {
@@ -54,12 +54,21 @@ pub fn validate(config_path: &Path) -> Result<String> {
             o.exclude.as_deref().unwrap_or_default()
         );
     }
+    let found = warnings::check(&plan, &dataset);
+    for w in &found {
+        let _ = writeln!(s, "warning: {w}");
+    }
     let _ = writeln!(
         s,
-        "{}: ok ({} methods, reference node {})",
+        "{}: ok ({} methods, reference node {}){}",
         plan.config_path.display(),
         plan.methods.len(),
-        plan.reference_node
+        plan.reference_node,
+        match found.len() {
+            0 => String::new(),
+            1 => "; 1 warning above".into(),
+            n => format!("; {n} warnings above"),
+        }
     );
     Ok(s)
 }

@@ -1,8 +1,10 @@
 //! The two input datasets, loaded, checked against each other and against the run plan.
 
 pub mod accelerators;
+pub mod epoch;
 pub mod observations;
 pub mod table;
+pub mod warnings;
 
 use std::path::Path;
 
@@ -87,7 +89,7 @@ impl PowerBasis {
     }
 
     /// An absent or empty `power_basis` column means a board TDP.
-    fn parse(s: &str) -> Result<PowerBasis, String> {
+    pub fn parse(s: &str) -> Result<PowerBasis, String> {
         match s {
             "" | "board_tdp" => Ok(PowerBasis::BoardTdp),
             "chip_measured_mean" => Ok(PowerBasis::ChipMeasuredMean),
@@ -111,6 +113,8 @@ pub struct Observation {
     pub power_basis: PowerBasis,
     pub peak_flops_per_s: f64,
     pub source: String,
+    /// Line in the observations file, for messages.
+    pub line: u64,
 }
 
 impl Observation {
@@ -210,6 +214,7 @@ impl Dataset {
                 power_basis: spec.power_basis,
                 peak_flops_per_s: units::peak_flops_per_s(spec.dense_peak_tflops),
                 source: obs.source,
+                line: obs.line,
             });
         }
         if problems.is_empty() && observations.is_empty() {

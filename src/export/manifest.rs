@@ -37,6 +37,8 @@ struct Manifest<'a> {
     max_relative_mcse: Option<f64>,
     merged_shards: Option<u64>,
     observations_used: usize,
+    /// Ids of the observations used, in file order: what `mfucal diff` compares.
+    observations_used_ids: Vec<&'a str>,
     observations_excluded: Vec<Excluded<'a>>,
     contradictions: Vec<ContradictionEntry<'a>>,
 }
@@ -88,6 +90,7 @@ pub fn manifest_json(
         max_relative_mcse: facts.max_relative_mcse,
         merged_shards: facts.merged_shards,
         observations_used: dataset.observations.len(),
+        observations_used_ids: dataset.observations.iter().map(|o| o.id.as_str()).collect(),
         observations_excluded: dataset
             .excluded
             .iter()

@@ -1,7 +1,31 @@
 //! Exporters: results in, bytes out, no I/O. [`crate::output`] owns the files.
 
+pub mod diff;
 pub mod manifest;
+pub mod quantile_table;
 pub mod tables;
+
+/// How a table is printed to stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A Markdown table, for people and reports.
+    Markdown,
+    /// CSV, for spreadsheets and scripts.
+    Csv,
+    /// JSON, for scripts.
+    Json,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Result<Format, String> {
+        match s {
+            "markdown" | "md" => Ok(Format::Markdown),
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            _ => Err(format!("unknown format '{s}'; use markdown, csv or json")),
+        }
+    }
+}
 
 /// A number with 7 significant digits, in plain decimal where that stays readable.
 /// Fixed-width formatting (not shortest round-trip) keeps the files stable and diffable.

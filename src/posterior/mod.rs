@@ -184,12 +184,15 @@ impl Posterior {
         (m1, m2)
     }
 
-    /// `(E, density)` at every grid point of the support, E in pJ/MAC and the density of
-    /// `ln E`: what a plot needs.
-    pub fn density_points(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+    /// The density, for pictures: `(E in pJ/MAC, density of ln E)` at every grid point where
+    /// the density is at least `min_relative` times its maximum, in increasing E.
+    pub fn density_points(&self, min_relative: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let max = self.density.iter().copied().fold(0.0, f64::max);
+        let floor = max * min_relative;
         self.density
             .iter()
             .enumerate()
+            .filter(move |&(_, &d)| d > 0.0 && d >= floor)
             .map(|(i, &d)| (grid::x(self.offset + i).exp(), d))
     }
 }
@@ -477,5 +480,30 @@ mod tests {
         );
         let exact_mean = (0.83 + 0.5 * 0.05f64).exp();
         assert!((m1 / exact_mean - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn density_points_return_the_support_in_pj_with_its_density() {
+        // Flat in ln E on [ln 1, ln 2] (grid points j0..=j1) and zero elsewhere: the support
+        // is the 1024 intervals between those points, so the density inside is 1 / (1024 DX).
+        let j0 = ((0.0 - grid::X0) / DX).round() as usize;
+        let j1 = j0 + 1024; // one octave
+        let ln: Vec<f64> = (0..LEN)
+            .map(|j| {
+                if (j0..=j1).contains(&j) {
+                    0.0
+                } else {
+                    f64::NEG_INFINITY
+                }
+            })
+            .collect();
+        let p = Posterior::from_ln(0, &ln).unwrap();
+        let points: Vec<(f64, f64)> = p.density_points(0.5).collect();
+        assert_eq!(points.len(), 1025);
+        assert!((points[0].0 - grid::x(j0).exp()).abs() < 1e-12);
+        assert!((points[1024].0 / points[0].0 - 2.0).abs() < 1e-9);
+        for &(_, d) in &points {
+            assert!((d - 1.0 / (1024.0 * DX)).abs() < 1e-9, "{d}");
+        }
     }
 }

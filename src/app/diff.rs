@@ -1,0 +1,27 @@
+//! `mfucal diff OLD NEW`: what changed between two results folders or git revisions of one.
+
+use anyhow::Result;
+
+use crate::diff::{self, Snapshot};
+use crate::export::{self, Format};
+
+/// What `diff` was asked to compare and how to print it.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    /// A results folder, or `REV:FOLDER` read with `git show`.
+    pub old: String,
+    pub new: String,
+    pub format: Format,
+    /// Rows whose largest relative change exceeds this fraction are marked (0.05 = 5 %).
+    pub threshold: f64,
+    /// Markdown: show every row, not only the marked ones.
+    pub all_rows: bool,
+}
+
+/// Reads both sides and returns the comparison in the requested format.
+pub fn diff(options: &DiffOptions) -> Result<Vec<u8>> {
+    let old = Snapshot::read(&options.old)?;
+    let new = Snapshot::read(&options.new)?;
+    let d = diff::compare(&old, &new, options.threshold);
+    Ok(export::diff::render(&d, options.format, options.all_rows))
+}

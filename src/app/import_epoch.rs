@@ -1,0 +1,348 @@
+//! `mfucal import-epoch ml_hardware.csv [--out datasets/accelerators.csv] [--replace]`: add
+//! accelerators from Epoch AI's hardware CSV to our accelerators dataset.
+//!
+//! Rows are matched to the dataset by `(accelerator, precision)`; the accelerator id is the
+//! one of an existing row whose `epoch_name` column holds Epoch's hardware name, else the id
+//! derived from the name ([`epoch::accelerator_id`]). A matching row that agrees is left
+//! alone; one that disagrees (node, TDP, power basis or peak) is reported and kept unless
+//! `--replace`, which rewrites that row whole from Epoch. Every other byte of the file is
+//! kept as it was: new rows are appended, replaced rows are rewritten in place.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::data::epoch::{self, ImportedRow};
+use crate::data::PowerBasis;
+use crate::output;
+
+/// Columns of a dataset file the import creates.
+pub const NEW_FILE_COLUMNS: [&str; 12] = [
+    "accelerator",
+    "vendor",
+    "node",
+    "year",
+    "tdp_w",
+    "precision",
+    "dense_peak_tflops",
+    "source",
+    "foundry_process",
+    "power_basis",
+    "notes",
+    "epoch_name",
+];
+
+/// What `import-epoch` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Epoch's `ml_hardware.csv`.
+    pub epoch_csv: PathBuf,
+    /// Our accelerators dataset; created when missing.
+    pub out: PathBuf,
+    /// Rewrite existing rows that disagree with Epoch.
+    pub replace: bool,
+}
+
+/// An existing dataset row, as far as matching needs it.
+struct Existing {
+    accelerator: String,
+    precision: String,
+    node: String,
+    tdp_w: Option<f64>,
+    peak: Option<f64>,
+    power_basis: String,
+    epoch_name: String,
+    line: u64,
+    bytes: std::ops::Range<usize>,
+}
+
+/// The dataset file as it is: header, rows with their byte ranges.
+struct Dataset {
+    bytes: Vec<u8>,
+    header: Vec<String>,
+    rows: Vec<Existing>,
+}
+
+fn read_dataset(path: &Path) -> Result<Option<Dataset>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(&bytes[..]);
+    let header: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("cannot read the header of {}", path.display()))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let mut rows: Vec<Existing> = Vec::new();
+    for record in reader.records() {
+        let r = record.with_context(|| format!("{} is not valid CSV", path.display()))?;
+        let pos = r.position().expect("records have positions");
+        if let Some(prev) = rows.last_mut() {
+            prev.bytes.end = pos.byte() as usize;
+        }
+        let field = |name: &str| {
+            col(name)
+                .and_then(|i| r.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        rows.push(Existing {
+            accelerator: field("accelerator"),
+            precision: field("precision").to_ascii_lowercase(),
+            node: field("node"),
+            tdp_w: field("tdp_w").parse().ok(),
+            peak: field("dense_peak_tflops").parse().ok(),
+            power_basis: field("power_basis"),
+            epoch_name: field("epoch_name"),
+            line: pos.line(),
+            bytes: pos.byte() as usize..bytes.len(),
+        });
+    }
+    Ok(Some(Dataset {
+        bytes,
+        header,
+        rows,
+    }))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
+/// What differs between an existing row and Epoch's, as `column: here X, Epoch Y`.
+fn differences(e: &Existing, r: &ImportedRow) -> Vec<String> {
+    let mut out = Vec::new();
+    if e.node != r.node {
+        out.push(format!("node {} here, {} in Epoch", e.node, r.node));
+    }
+    match e.tdp_w {
+        Some(t) if close(t, r.tdp_w) => {}
+        _ => out.push(format!(
+            "tdp_w {} here, {} in Epoch",
+            e.tdp_w.map_or("(none)".into(), |t| t.to_string()),
+            r.tdp_w
+        )),
+    }
+    let basis = PowerBasis::parse(&e.power_basis).ok();
+    if basis != Some(r.power_basis) {
+        out.push(format!(
+            "power_basis {} here, {} for Epoch's figure",
+            if e.power_basis.is_empty() {
+                "board_tdp"
+            } else {
+                &e.power_basis
+            },
+            r.power_basis.name()
+        ));
+    }
+    match e.peak {
+        Some(p) if close(p, r.dense_peak_tflops) => {}
+        _ => out.push(format!(
+            "dense_peak_tflops {} here, {} in Epoch",
+            e.peak.map_or("(none)".into(), |p| p.to_string()),
+            r.dense_peak_tflops
+        )),
+    }
+    out
+}
+
+/// One CSV record of `row` in the column order of `header`; unknown columns are left empty.
+fn record(header: &[String], row: &ImportedRow) -> Vec<u8> {
+    let value = |column: &str| -> String {
+        match column {
+            "accelerator" => row.accelerator.clone(),
+            "vendor" => row.vendor.clone(),
+            "node" => row.node.clone(),
+            "year" => row.year.to_string(),
+            "tdp_w" => row.tdp_w.to_string(),
+            "precision" => row.precision.name().to_string(),
+            "dense_peak_tflops" => row.dense_peak_tflops.to_string(),
+            "source" => row.source.clone(),
+            "foundry_process" => row.foundry_process.clone(),
+            "power_basis" => row.power_basis.name().to_string(),
+            "notes" => row.notes.clone(),
+            "epoch_name" => row.epoch_name.clone(),
+            _ => String::new(),
+        }
+    };
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(header.iter().map(|c| value(c)))
+        .expect("in memory");
+    w.flush().expect("in memory");
+    w.into_inner().expect("in memory")
+}
+
+/// Reads Epoch's file, merges it into the dataset, writes it (atomically) when anything is
+/// added or replaced, and reports every row's fate.
+pub fn import_epoch(options: &ImportOptions) -> Result<String> {
+    let imported = epoch::read(&options.epoch_csv)?;
+    let existing = read_dataset(&options.out)?;
+    let out_name = options.out.display().to_string();
+    let epoch_name = options.epoch_csv.display().to_string();
+
+    let header: Vec<String> = existing.as_ref().map_or_else(
+        || NEW_FILE_COLUMNS.map(String::from).to_vec(),
+        |d| d.header.clone(),
+    );
+    let rows: &[Existing] = existing.as_ref().map_or(&[], |d| &d.rows);
+    let mut added: Vec<&ImportedRow> = Vec::new();
+    let mut unchanged = 0;
+    let mut disagree: Vec<String> = Vec::new();
+    let mut replacements: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
+    let mut remapped: Vec<ImportedRow> = Vec::new();
+    for r in &imported.rows {
+        let mut r = r.clone();
+        if let Some(e) = rows.iter().find(|e| e.epoch_name == r.epoch_name) {
+            r.accelerator = e.accelerator.clone();
+        }
+        remapped.push(r);
+    }
+    for r in &remapped {
+        let matching = rows
+            .iter()
+            .find(|e| e.accelerator == r.accelerator && e.precision == r.precision.name());
+        let Some(e) = matching else {
+            added.push(r);
+            continue;
+        };
+        let diffs = differences(e, r);
+        if diffs.is_empty() {
+            unchanged += 1;
+            continue;
+        }
+        let what = format!(
+            "{} {} ({out_name}:{}; Epoch {epoch_name}:{}): {}",
+            r.accelerator,
+            r.precision.name(),
+            e.line,
+            r.line,
+            diffs.join("; ")
+        );
+        disagree.push(what);
+        if options.replace {
+            replacements.push((e.bytes.clone(), record(&header, r)));
+        }
+    }
+
+    let mut bytes = match &existing {
+        Some(d) => d.bytes.clone(),
+        None => record_of_header(&header),
+    };
+    replacements.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+    for (range, new) in &replacements {
+        let mut new = new.clone();
+        if !bytes[range.clone()].ends_with(b"\n") {
+            new.pop(); // the last row of a file without a final newline
+        }
+        bytes.splice(range.clone(), new);
+    }
+    if !added.is_empty() && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    for r in &added {
+        bytes.extend(record(&header, r));
+    }
+    let changed = !added.is_empty() || !replacements.is_empty();
+    if changed {
+        output::write_file(&options.out, &bytes)?;
+    }
+    Ok(report(
+        options, &imported, &added, unchanged, &disagree, changed,
+    ))
+}
+
+fn record_of_header(header: &[String]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(header).expect("in memory");
+    w.flush().expect("in memory");
+    w.into_inner().expect("in memory")
+}
+
+fn report(
+    options: &ImportOptions,
+    imported: &epoch::EpochImport,
+    added: &[&ImportedRow],
+    unchanged: usize,
+    disagree: &[String],
+    changed: bool,
+) -> String {
+    let out = options.out.display();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "read {} hardware rows from {}: {} rows of our schema (dense peaks, one per precision)",
+        imported.hardware_rows,
+        options.epoch_csv.display(),
+        imported.rows.len()
+    );
+    let mut ids: Vec<&str> = added.iter().map(|r| r.accelerator.as_str()).collect();
+    ids.dedup();
+    let _ = writeln!(
+        s,
+        "added {} rows to {out}{}",
+        added.len(),
+        if ids.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", ids.join(", "))
+        }
+    );
+    for r in added {
+        let _ = writeln!(
+            s,
+            "  {} {} {} {} W, {} {}",
+            r.accelerator,
+            r.precision.name(),
+            r.node,
+            r.tdp_w,
+            r.dense_peak_tflops,
+            r.precision.throughput_unit()
+        );
+    }
+    let _ = writeln!(s, "unchanged: {unchanged} rows already in {out} agree");
+    if !disagree.is_empty() {
+        let verb = if options.replace {
+            "replaced from Epoch"
+        } else {
+            "kept as they are (--replace overwrites them)"
+        };
+        let _ = writeln!(s, "disagree with Epoch: {} rows, {verb}:", disagree.len());
+        for d in disagree {
+            let _ = writeln!(s, "  {d}");
+        }
+    }
+    if !imported.skipped.is_empty() {
+        let _ = writeln!(s, "skipped {} hardware rows:", imported.skipped.len());
+        for k in &imported.skipped {
+            let _ = writeln!(
+                s,
+                "  {}:{}: {}: {}",
+                options.epoch_csv.display(),
+                k.line,
+                k.name,
+                k.why
+            );
+        }
+    }
+    if changed {
+        let _ = writeln!(
+            s,
+            "wrote {out}; next: add any new node to the config's [nodes], then run `mfucal validate`"
+        );
+    } else {
+        let _ = writeln!(s, "nothing to write; {out} is unchanged");
+    }
+    s
+}

@@ -1,0 +1,295 @@
+//! Epoch AI's "Data on Machine Learning Hardware" CSV (`ml_hardware.csv`, CC-BY), read into
+//! rows of our accelerators schema.
+//!
+//! Epoch publishes one row per accelerator with 39 columns (see
+//! `../shared/reference/hardware-and-mfu-sources.md` §A.3). What we take, by Epoch's column
+//! names:
+//! - peaks, which Epoch gives **dense** and in FLOP/s (OP/s for INT8): `TF32 (TensorFloat-32)
+//!   performance (FLOP/s)` → tf32; `Tensor-FP16/BF16 performance (FLOP/s)` → bf16 and fp16
+//!   (Epoch has one column for both); `FP8 performance (FLOP/s)` → fp8; `INT8 performance
+//!   (OP/s)` → int8. A blank peak is not published: no row, never a guess. `FP16 (half
+//!   precision)` is the non-tensor rate and FP4/INT4 are not calibrated here.
+//! - `TDP (W)`; a blank TDP skips the accelerator (reported), never a made-up power.
+//! - `Process size (nm)` → node `<n>nm`; `Foundry` goes to `foundry_process`.
+//! - `Release date` → year; `Manufacturer` → vendor; `Link to datasheet` → source.
+//!
+//! For Google TPUs, Epoch's `TDP (W)` holds Google's measured mean chip power (§A.3 "known
+//! quirks"), so those rows get `power_basis = chip_measured_mean`.
+
+use std::path::Path;
+
+use super::table::{parse_number, Table};
+use super::{PowerBasis, Precision};
+use crate::error::{InputErrors, Problems};
+use crate::units;
+
+pub const NAME: &str = "Hardware name";
+pub const MANUFACTURER: &str = "Manufacturer";
+pub const RELEASE_DATE: &str = "Release date";
+pub const TDP: &str = "TDP (W)";
+pub const PROCESS: &str = "Process size (nm)";
+pub const FOUNDRY: &str = "Foundry";
+pub const DATASHEET: &str = "Link to datasheet";
+
+/// Epoch's dense-peak columns and the precisions each one gives.
+pub const PEAK_COLUMNS: [(&str, &[Precision]); 4] = [
+    (
+        "TF32 (TensorFloat-32) performance (FLOP/s)",
+        &[Precision::Tf32],
+    ),
+    (
+        "Tensor-FP16/BF16 performance (FLOP/s)",
+        &[Precision::Bf16, Precision::Fp16],
+    ),
+    ("FP8 performance (FLOP/s)", &[Precision::Fp8]),
+    ("INT8 performance (OP/s)", &[Precision::Int8]),
+];
+
+/// How the source column names Epoch, for every imported row.
+pub const SOURCE: &str = "Epoch AI, \"Data on Machine Learning Hardware\" (ml_hardware.csv)";
+
+/// One row of our schema built from Epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedRow {
+    pub accelerator: String,
+    pub vendor: String,
+    pub node: String,
+    pub year: i64,
+    pub tdp_w: f64,
+    pub precision: Precision,
+    pub dense_peak_tflops: f64,
+    pub source: String,
+    pub foundry_process: String,
+    pub power_basis: PowerBasis,
+    pub notes: String,
+    /// Epoch's `Hardware name`, kept so later imports find the row again.
+    pub epoch_name: String,
+    /// Line in Epoch's file.
+    pub line: u64,
+}
+
+/// An Epoch row that gave nothing, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub line: u64,
+    pub name: String,
+    pub why: String,
+}
+
+/// What an Epoch file yields.
+#[derive(Debug, Clone, Default)]
+pub struct EpochImport {
+    pub hardware_rows: usize,
+    pub rows: Vec<ImportedRow>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A stable id from Epoch's hardware name: the manufacturer's name dropped from the front,
+/// lower case, runs of other characters as one `-`, and a memory size joined to its unit
+/// (`80 GB` → `80gb`). `NVIDIA A100 SXM4 80 GB` → `a100-sxm4-80gb`.
+pub fn accelerator_id(name: &str, manufacturer: &str) -> String {
+    let lower = name.to_lowercase();
+    let m = manufacturer.to_lowercase();
+    let rest = match lower.strip_prefix(&m) {
+        Some(r) if !m.is_empty() && r.starts_with([' ', '-', '_']) => r,
+        _ => lower.as_str(),
+    };
+    let tokens: Vec<&str> = rest
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for t in tokens {
+        let unit = matches!(t, "gb" | "tb" | "mb");
+        match out.last_mut() {
+            Some(prev) if unit && prev.chars().all(|c| c.is_ascii_digit()) => prev.push_str(t),
+            _ => out.push(t.to_string()),
+        }
+    }
+    out.join("-")
+}
+
+/// `5` → `5nm`; `6.5` → `6.5nm`.
+fn node_name(process_nm: f64) -> String {
+    format!("{process_nm}nm")
+}
+
+/// Reads Epoch's CSV. An unreadable file or a missing column is a located input error; an
+/// accelerator with a field that is not a number, or too little to make a row of, is
+/// [`Skipped`] with the reason.
+pub fn read(path: &Path) -> Result<EpochImport, InputErrors> {
+    let mut problems = Problems::default();
+    let mut required = vec![
+        NAME,
+        MANUFACTURER,
+        RELEASE_DATE,
+        TDP,
+        PROCESS,
+        FOUNDRY,
+        DATASHEET,
+    ];
+    required.extend(PEAK_COLUMNS.iter().map(|(c, _)| *c));
+    let Some(table) = Table::read(path, path, &required, &mut problems) else {
+        return Err(problems
+            .finish(())
+            .expect_err("a failed read leaves a problem"));
+    };
+    let mut out = EpochImport {
+        hardware_rows: table.rows.len(),
+        ..EpochImport::default()
+    };
+    let mut seen: Vec<(String, u64)> = Vec::new();
+    for row in &table.rows {
+        let Some(name) = table.required_text(row, NAME, &mut problems) else {
+            continue;
+        };
+        let skip = |why: String| Skipped {
+            line: row.line,
+            name: name.to_string(),
+            why,
+        };
+        // A field we cannot read skips its accelerator with the reason, and the rest of a
+        // file we do not control still imports.
+        let number = |column: &str| -> Result<Option<f64>, String> {
+            let text = table.text(row, column);
+            if text.is_empty() {
+                return Ok(None);
+            }
+            match parse_number(text) {
+                Ok(x) if x > 0.0 => Ok(Some(x)),
+                Ok(x) => Err(format!("column {column}: {x} must be above 0")),
+                Err(m) => Err(format!("column {column}: {m}")),
+            }
+        };
+        let read = (|| {
+            let peaks: Vec<Option<f64>> = PEAK_COLUMNS
+                .iter()
+                .map(|(c, _)| number(c))
+                .collect::<Result<_, _>>()?;
+            Ok::<_, String>((number(TDP)?, number(PROCESS)?, peaks))
+        })();
+        let (tdp, process, peaks) = match read {
+            Ok(fields) => fields,
+            Err(why) => {
+                out.skipped.push(skip(format!("{why}; not written")));
+                continue;
+            }
+        };
+        let manufacturer = table.text(row, MANUFACTURER);
+        let id = accelerator_id(name, manufacturer);
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == id) {
+            out.skipped.push(skip(format!(
+                "gives the id '{id}' again (first on line {first}); only the first row is used"
+            )));
+            continue;
+        }
+        seen.push((id.clone(), row.line));
+        let Some(tdp_w) = tdp else {
+            out.skipped.push(skip(format!(
+                "no {TDP}; not written (add the row by hand with a sourced power figure)"
+            )));
+            continue;
+        };
+        let Some(process_nm) = process else {
+            out.skipped.push(skip(format!(
+                "no {PROCESS}; not written (add the row by hand with its node)"
+            )));
+            continue;
+        };
+        let year = table
+            .text(row, RELEASE_DATE)
+            .get(..4)
+            .and_then(|y| y.parse::<i64>().ok());
+        let Some(year) = year else {
+            out.skipped
+                .push(skip(format!("no {RELEASE_DATE} (YYYY-MM-DD); not written")));
+            continue;
+        };
+        if manufacturer.is_empty() {
+            out.skipped
+                .push(skip(format!("no {MANUFACTURER}; not written")));
+            continue;
+        }
+        let published: Vec<(&str, &[Precision], f64)> = PEAK_COLUMNS
+            .iter()
+            .zip(&peaks)
+            .filter_map(|((c, p), v)| v.map(|v| (*c, *p, v)))
+            .collect();
+        if published.is_empty() {
+            out.skipped.push(skip(
+                "no dense peak at tf32, bf16/fp16, fp8 or int8; not written".into(),
+            ));
+            continue;
+        }
+        let tpu = manufacturer.eq_ignore_ascii_case("google");
+        let link = table.text(row, DATASHEET);
+        let source = if link.is_empty() {
+            SOURCE.to_string()
+        } else {
+            format!("{SOURCE}; datasheet: {link}")
+        };
+        let foundry = table.text(row, FOUNDRY);
+        let foundry_process = if foundry.is_empty() {
+            format!("{process_nm} nm (Epoch)")
+        } else {
+            format!("{foundry} {process_nm} nm (Epoch)")
+        };
+        for (column, precisions, flops_per_s) in published {
+            let mut notes = format!("Imported from Epoch AI: dense peak from '{column}'.");
+            if precisions.len() > 1 {
+                notes.push_str(" Epoch gives one Tensor-FP16/BF16 figure, written for both bf16 and fp16; remove the row of a format the chip lacks (V100 has no BF16).");
+            }
+            if tpu {
+                notes.push_str(" Epoch's TDP for TPUs is Google's measured mean chip power.");
+            }
+            for &precision in precisions {
+                out.rows.push(ImportedRow {
+                    accelerator: id.clone(),
+                    vendor: manufacturer.to_string(),
+                    node: node_name(process_nm),
+                    year,
+                    tdp_w,
+                    precision,
+                    dense_peak_tflops: units::tflops(flops_per_s),
+                    source: source.clone(),
+                    foundry_process: foundry_process.clone(),
+                    power_basis: if tpu {
+                        PowerBasis::ChipMeasuredMean
+                    } else {
+                        PowerBasis::BoardTdp
+                    },
+                    notes: notes.clone(),
+                    epoch_name: name.to_string(),
+                    line: row.line,
+                });
+            }
+        }
+    }
+    problems.finish(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_slugs_of_the_name() {
+        assert_eq!(
+            accelerator_id("NVIDIA A100 SXM4 80 GB", "NVIDIA"),
+            "a100-sxm4-80gb"
+        );
+        assert_eq!(
+            accelerator_id("NVIDIA H100 SXM5 80GB", "NVIDIA"),
+            "h100-sxm5-80gb"
+        );
+        assert_eq!(accelerator_id("Google TPU v4", "Google"), "tpu-v4");
+        assert_eq!(
+            accelerator_id("AMD Instinct MI300X", "AMD"),
+            "instinct-mi300x"
+        );
+        // A manufacturer that is not a prefix of the name leaves the name whole.
+        assert_eq!(accelerator_id("Trainium2", "Amazon"), "trainium2");
+        assert_eq!(node_name(5.0), "5nm");
+        assert_eq!(node_name(6.5), "6.5nm");
+    }
+}

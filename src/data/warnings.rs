@@ -1,0 +1,231 @@
+//! Findings that do not stop a run but deserve a look: figures that are probably typed from
+//! the wrong column of a datasheet, or that no real run reaches. `mfucal validate` prints them
+//! and still exits 0; each is located like an input error.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::{Dataset, Precision};
+use crate::config::RunPlan;
+use crate::units;
+
+/// Peak energy per FLOP (TDP / dense peak) expected of a real accelerator, pJ/FLOP.
+///
+/// The shipped registry spans 0.20 (B100 FP8, 700 W / 3500 TFLOPS) to 2.56 (A100 TF32,
+/// 400 W / 156 TFLOPS) pJ/FLOP. The band allows a factor of 2 beyond the most efficient chip
+/// (one more generation) and of 4 beyond the least. Outside it sit the usual slips: a peak in
+/// GFLOPS or PFLOPS, a power in kW, a non-tensor FP32 rate in a tensor row (V100 FP32:
+/// 300 W / 15.7 TFLOPS = 19 pJ/FLOP), an FP4 or sparse FP8 figure on a recent chip.
+/// Per FLOP, so the band does not depend on `units.flops_per_mac`.
+pub const PJ_PER_FLOP_BAND: (f64, f64) = (0.1, 10.0);
+
+/// MFU above this is beyond any published training run (the best in the reference is 0.65,
+/// MegaScale on 256 GPUs): more likely HFU, a sparse denominator, or a percent typo.
+pub const MFU_WARN_ABOVE: f64 = 0.75;
+
+/// A dense peak this many times another that should equal it looks like a sparsity figure
+/// (2:4 structured sparsity doubles the datasheet number).
+pub const SPARSE_RATIO: (f64, f64) = (1.9, 2.1);
+
+/// Precision pairs whose dense peaks are equal on every chip in the reference registry.
+const EQUAL_PAIRS: [(Precision, Precision); 2] = [
+    (Precision::Bf16, Precision::Fp16),
+    (Precision::Fp8, Precision::Int8),
+];
+
+/// A finding that does not stop a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Warning {
+    /// A dense peak twice a figure it should equal: same accelerator at an equal-rate
+    /// precision, or a sibling accelerator (same family id) at the same precision.
+    LooksSparse {
+        file: PathBuf,
+        line: u64,
+        accelerator: String,
+        precision: Precision,
+        peak_tflops: f64,
+        /// What it was compared with, e.g. `its fp16 peak 989.4 (line 17)`.
+        other: String,
+        ratio: f64,
+    },
+    /// TDP / dense peak outside [`PJ_PER_FLOP_BAND`].
+    EnergyOutsideBand {
+        file: PathBuf,
+        line: u64,
+        accelerator: String,
+        precision: Precision,
+        pj_per_flop: f64,
+    },
+    /// An MFU above [`MFU_WARN_ABOVE`].
+    HighMfu {
+        file: PathBuf,
+        line: u64,
+        id: String,
+        mfu: f64,
+    },
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::LooksSparse {
+                file,
+                line,
+                accelerator,
+                precision,
+                peak_tflops,
+                other,
+                ratio,
+            } => write!(
+                f,
+                "{}:{line}: column dense_peak_tflops: {accelerator} {} peak {peak_tflops} is {ratio:.2}x {other}, which it should equal: it looks like a sparsity figure; use the dense peak",
+                file.display(),
+                precision.name()
+            ),
+            Warning::EnergyOutsideBand {
+                file,
+                line,
+                accelerator,
+                precision,
+                pj_per_flop,
+            } => write!(
+                f,
+                "{}:{line}: columns tdp_w, dense_peak_tflops: {accelerator} {} draws {} pJ per FLOP at its peak, outside the plausible {}–{} pJ/FLOP; check the units (TFLOPS, W) and that the peak is the dense tensor figure",
+                file.display(),
+                precision.name(),
+                three_digits(*pj_per_flop),
+                PJ_PER_FLOP_BAND.0,
+                PJ_PER_FLOP_BAND.1
+            ),
+            Warning::HighMfu {
+                file,
+                line,
+                id,
+                mfu,
+            } => write!(
+                f,
+                "{}:{line}: column mfu_high: {id} has MFU {mfu}, above {MFU_WARN_ABOVE}, which no published training run reaches; check it is MFU (not HFU) against the dense peak",
+                file.display()
+            ),
+        }
+    }
+}
+
+/// Three significant digits: `0.00128`, `2.56`, `19.1`.
+fn three_digits(x: f64) -> String {
+    let decimals = (2 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    format!("{x:.decimals$}")
+}
+
+/// The id up to its first token with a digit: `h100-sxm` → `h100`, `tpu-v4` → `tpu-v4`,
+/// `a100-sxm4-80gb` → `a100`. Siblings share it; generations do not.
+fn family(id: &str) -> &str {
+    let mut end = 0;
+    for token in id.split('-') {
+        end += token.len();
+        if token.chars().any(|c| c.is_ascii_digit()) {
+            return &id[..end];
+        }
+        end += 1;
+    }
+    id
+}
+
+fn looks_doubled(a: f64, b: f64) -> Option<f64> {
+    let r = a / b;
+    (SPARSE_RATIO.0..=SPARSE_RATIO.1).contains(&r).then_some(r)
+}
+
+/// Every warning about the checked inputs, in file order.
+pub fn check(plan: &RunPlan, dataset: &Dataset) -> Vec<Warning> {
+    let acc_file: &Path = &plan.accelerators_path;
+    let mut out = Vec::new();
+    let specs = &dataset.accelerators;
+    for a in specs {
+        for b in specs {
+            let same_chip_pair = a.accelerator == b.accelerator
+                && EQUAL_PAIRS.iter().any(|&(x, y)| {
+                    (a.precision, b.precision) == (x, y) || (a.precision, b.precision) == (y, x)
+                });
+            let sibling = a.accelerator != b.accelerator
+                && a.precision == b.precision
+                && family(&a.accelerator) == family(&b.accelerator);
+            if !(same_chip_pair || sibling) {
+                continue;
+            }
+            if let Some(ratio) = looks_doubled(a.dense_peak_tflops, b.dense_peak_tflops) {
+                let other = if same_chip_pair {
+                    format!(
+                        "its {} peak {} (line {})",
+                        b.precision.name(),
+                        b.dense_peak_tflops,
+                        b.line
+                    )
+                } else {
+                    format!(
+                        "the {} {} peak {} (line {})",
+                        b.accelerator,
+                        b.precision.name(),
+                        b.dense_peak_tflops,
+                        b.line
+                    )
+                };
+                out.push(Warning::LooksSparse {
+                    file: acc_file.to_path_buf(),
+                    line: a.line,
+                    accelerator: a.accelerator.clone(),
+                    precision: a.precision,
+                    peak_tflops: a.dense_peak_tflops,
+                    other,
+                    ratio,
+                });
+            }
+        }
+        let pj_per_flop =
+            units::pj_per_mac(a.tdp_w, units::peak_flops_per_s(a.dense_peak_tflops), 1.0);
+        if !(PJ_PER_FLOP_BAND.0..=PJ_PER_FLOP_BAND.1).contains(&pj_per_flop) {
+            out.push(Warning::EnergyOutsideBand {
+                file: acc_file.to_path_buf(),
+                line: a.line,
+                accelerator: a.accelerator.clone(),
+                precision: a.precision,
+                pj_per_flop,
+            });
+        }
+    }
+    for o in &dataset.observations {
+        if o.mfu_high > MFU_WARN_ABOVE {
+            out.push(Warning::HighMfu {
+                file: plan.observations_path.clone(),
+                line: o.line,
+                id: o.id.clone(),
+                mfu: o.mfu_high,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_stop_at_the_first_numbered_token() {
+        assert_eq!(family("h100-sxm"), "h100");
+        assert_eq!(family("a100-sxm4-80gb"), "a100");
+        assert_eq!(family("tpu-v4"), "tpu-v4");
+        assert_eq!(family("gaudi2"), "gaudi2");
+        assert_eq!(family("no-digits"), "no-digits");
+    }
+
+    #[test]
+    fn doubled_means_within_five_percent_of_two() {
+        assert!(looks_doubled(1978.9, 989.4).is_some());
+        assert!(looks_doubled(989.4, 756.0).is_none());
+        assert!(
+            looks_doubled(989.4, 1978.9).is_none(),
+            "the smaller one is not the suspect"
+        );
+    }
+}

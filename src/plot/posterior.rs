@@ -1,0 +1,421 @@
+//! `posterior.svg`: for every node and precision with observations, each method's posterior
+//! density of the energy per MAC, medians labelled, and below it the forest of the
+//! observations' 90 % bound intervals (what the posterior is built from). A pooled panel per
+//! precision follows where its observations span several nodes.
+//!
+//! Densities are of `ln E` (the natural density on a log axis), each scaled to a peak of 1:
+//! the bound posterior is broad and the efficiency posterior narrow, and on a common scale
+//! one would flatten the other.
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::axis::LogAxis;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{log_range, short, svg_or_note, thin, tick, ENERGY_AXIS, FONT, LABEL_AREA_PX};
+use crate::calibrate::{Basis, Calibration, GroupResult, ObservationResult};
+use crate::config::{plan::node_order, Method, RunPlan};
+
+const WIDTH: u32 = 1100;
+const HEADER_PX: u32 = 92;
+const DENSITY_PX: u32 = 250;
+/// Height (in density units, peak = 1) of the first label row, and between rows.
+const LABEL_TOP: f64 = 1.42;
+const LABEL_STEP: f64 = 0.13;
+const FOREST_TITLE_PX: u32 = 22;
+const ROW_PX: u32 = 19;
+const AXIS_PX: u32 = 46;
+const GAP_PX: u32 = 26;
+/// At most about this many points per curve: a broad bound posterior spans ~9 octaves
+/// (9,000 grid points), a narrow efficiency posterior a few dozen, which are all kept.
+const MAX_POINTS: usize = 600;
+/// Density below this fraction of its peak is not drawn.
+const MIN_RELATIVE: f64 = 1e-3;
+
+/// Method colours, kept apart from the accelerator palette's first entries.
+pub fn method_colour(m: Method) -> RGBColor {
+    match m {
+        Method::Bound => RGBColor(31, 119, 180),
+        Method::Efficiency => RGBColor(214, 39, 40),
+    }
+}
+
+/// One panel: the groups of one node and precision (one per method), and its observations.
+struct Panel<'a> {
+    title: String,
+    groups: Vec<&'a GroupResult>,
+    forest: Vec<&'a ObservationResult>,
+}
+
+fn panels<'a>(plan: &RunPlan, cal: &'a Calibration) -> Vec<Panel<'a>> {
+    let mut precisions: Vec<_> = cal.groups.iter().map(|g| g.precision).collect();
+    precisions.sort();
+    precisions.dedup();
+    let mut out = Vec::new();
+    for precision in precisions {
+        let mut nodes: Vec<&str> = cal
+            .groups
+            .iter()
+            .filter(|g| g.precision == precision && g.basis == Basis::Observed)
+            .map(|g| g.node.as_str())
+            .collect();
+        nodes.sort_by(|a, b| node_order(a, b));
+        nodes.dedup();
+        for node in &nodes {
+            let groups: Vec<_> = cal
+                .groups
+                .iter()
+                .filter(|g| {
+                    g.precision == precision && g.node == *node && g.basis == Basis::Observed
+                })
+                .collect();
+            let mut forest: Vec<_> = cal
+                .observations
+                .iter()
+                .filter(|o| o.observation.precision == precision && o.observation.node == *node)
+                .collect();
+            forest.sort_by(|a, b| {
+                a.bound_90[1]
+                    .total_cmp(&b.bound_90[1])
+                    .then(a.observation.id.cmp(&b.observation.id))
+            });
+            out.push(Panel {
+                title: format!(
+                    "{node} · {} · {} observation{}",
+                    precision.name(),
+                    forest.len(),
+                    if forest.len() == 1 { "" } else { "s" }
+                ),
+                groups,
+                forest,
+            });
+        }
+        if nodes.len() > 1 {
+            let groups: Vec<_> = cal
+                .groups
+                .iter()
+                .filter(|g| g.precision == precision && g.basis == Basis::Pooled)
+                .collect();
+            let n = groups.first().map_or(0, |g| g.n_observations);
+            out.push(Panel {
+                title: format!(
+                    "pooled at {} · {} · all {n} observations, each moved by its node's scale (intervals above)",
+                    plan.reference_node,
+                    precision.name()
+                ),
+                groups,
+                forest: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
+fn panel_height(p: &Panel) -> u32 {
+    let forest = if p.forest.is_empty() {
+        0
+    } else {
+        FOREST_TITLE_PX + ROW_PX * p.forest.len() as u32 + 10
+    };
+    DENSITY_PX + forest + AXIS_PX + GAP_PX
+}
+
+/// A drawn density: `(E, density scaled to peak 1)` points.
+type Curve = Vec<(f64, f64)>;
+
+/// The density points of a group's posterior, thinned and scaled to peak 1.
+fn curve(g: &GroupResult) -> Option<Curve> {
+    let (posterior, _) = g.outcome.as_ref().ok()?;
+    // A scaled node's density is built here (a convolution); its numbers never needed it.
+    let density = posterior.density();
+    let all: Vec<(f64, f64)> = density.density_points(MIN_RELATIVE).collect();
+    let step = all.len().div_ceil(MAX_POINTS).max(1);
+    let pts = thin(all, step);
+    let peak = pts.iter().map(|p| p.1).fold(0.0, f64::max);
+    (peak > 0.0).then(|| pts.into_iter().map(|(x, d)| (x, d / peak)).collect())
+}
+
+fn median(g: &GroupResult, plan: &RunPlan) -> Option<f64> {
+    let (posterior, summary) = g.outcome.as_ref().ok()?;
+    Some(
+        plan.quantiles
+            .iter()
+            .position(|q| q.p == 0.5)
+            .map_or_else(|| posterior.quantile(0.5), |i| summary.quantiles[i]),
+    )
+}
+
+/// `posterior.svg` of a run.
+pub fn posterior_svg(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
+    svg_or_note(draw(plan, cal), "posterior.svg")
+}
+
+type Drawn = Result<String, DrawingAreaErrorKind<std::io::Error>>;
+
+fn draw(plan: &RunPlan, cal: &Calibration) -> Drawn {
+    let panels = panels(plan, cal);
+    let curves: Vec<Vec<Option<Curve>>> = panels
+        .iter()
+        .map(|p| p.groups.iter().map(|g| curve(g)).collect())
+        .collect();
+    let (lo, hi) = log_range(
+        curves
+            .iter()
+            .flatten()
+            .flatten()
+            .flat_map(|c| [c[0].0, c[c.len() - 1].0])
+            .chain(
+                panels
+                    .iter()
+                    .flat_map(|p| &p.forest)
+                    .flat_map(|o| [o.bound_90[0], o.bound_90[2]]),
+            ),
+    );
+    let height = HEADER_PX + panels.iter().map(panel_height).sum::<u32>();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let (header, mut rest) = root.split_vertically(HEADER_PX);
+        draw_header(&header, plan)?;
+        for (panel, curves) in panels.iter().zip(&curves) {
+            let (area, below) = rest.split_vertically(panel_height(panel));
+            draw_panel(&area, plan, panel, curves, (lo, hi))?;
+            rest = below;
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+fn draw_header(
+    area: &DrawingArea<SVGBackend, Shift>,
+    plan: &RunPlan,
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    let title = (FONT, 26).into_font().style(FontStyle::Bold);
+    area.draw(&Text::new(
+        format!(
+            "Posterior of the energy per MAC by node and precision ({} FLOPs per MAC)",
+            plan.flops_per_mac
+        ),
+        (16, 10),
+        title,
+    ))?;
+    let small = (FONT, 16).into_font().color(&RGBColor(60, 60, 60));
+    area.draw(&Text::new(
+        "Curves: posterior density of ln E, each scaled to a peak of 1. Dashed: its median; dotted: the bound's 95 % quantile. Bars: each observation's 90 % bound interval.",
+        (16, 40),
+        small.clone(),
+    ))?;
+    let mut x = 16;
+    for &m in &plan.methods {
+        let c = method_colour(m);
+        area.draw(&PathElement::new(
+            vec![(x, 72), (x + 28, 72)],
+            c.stroke_width(3),
+        ))?;
+        let label = match m {
+            Method::Bound => "bound: the MFU inequality (upper quantiles are the result)",
+            Method::Efficiency => "efficiency: calibrated model (MFU = efficiency × physics limit)",
+        };
+        area.draw(&Text::new(label, (x + 36, 64), (FONT, 17).into_font()))?;
+        x += 540;
+    }
+    Ok(())
+}
+
+fn draw_panel(
+    area: &DrawingArea<SVGBackend, Shift>,
+    plan: &RunPlan,
+    panel: &Panel,
+    curves: &[Option<Curve>],
+    (lo, hi): (f64, f64),
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    let has_forest = !panel.forest.is_empty();
+    let (top, bottom) = area.split_vertically(DENSITY_PX + if has_forest { 0 } else { AXIS_PX });
+    let mut chart = ChartBuilder::on(&top)
+        .caption(&panel.title, (FONT, 20).into_font().style(FontStyle::Bold))
+        .margin_right(40)
+        .x_label_area_size(if has_forest { 0 } else { AXIS_PX })
+        .y_label_area_size(LABEL_AREA_PX)
+        .build_cartesian_2d(LogAxis::new(lo, hi), 0f64..LABEL_TOP + 0.08)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.y_desc("density (peak = 1)")
+        .y_labels(3)
+        .y_label_formatter(&|y| if *y <= 1.0 { tick(*y) } else { String::new() })
+        .x_labels(12)
+        .x_label_formatter(&|x| tick(*x))
+        .x_desc(ENERGY_AXIS)
+        .axis_desc_style((FONT, 17))
+        .label_style((FONT, 15))
+        .light_line_style(RGBColor(238, 238, 238))
+        .y_max_light_lines(0)
+        .x_max_light_lines(1);
+    mesh.draw()?;
+    // Where the prior ends, every curve ends: say so, or the cut looks like a drawing fault.
+    let (prior_lo, prior_hi) = plan.prior.spec().support();
+    // Its label goes on the side where no posterior can be.
+    for (edge, dx, anchor) in [(prior_lo, -5, HPos::Right), (prior_hi, 5, HPos::Left)] {
+        if edge > lo * 1.001 && edge < hi / 1.001 {
+            let grey = RGBColor(110, 110, 110);
+            chart.draw_series(DashedLineSeries::new(
+                vec![(edge, 0.0), (edge, 1.0)],
+                3,
+                3,
+                grey.stroke_width(1),
+            ))?;
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((edge, 0.5))
+                    + Text::new(
+                        format!("prior limit {}", tick(edge)),
+                        (dx, 0),
+                        (FONT, 14)
+                            .into_font()
+                            .color(&grey)
+                            .pos(Pos::new(anchor, VPos::Center)),
+                    ),
+            ))?;
+        }
+    }
+    // Labels sit on their own rows above the curves (each scaled to peak 1), so that no two
+    // collide: a row per method for its median, and one more for the bound's 95 % quantile,
+    // the number the bound method is read for.
+    let mut row = 0;
+    let mut next_row = || {
+        row += 1;
+        LABEL_TOP - LABEL_STEP * (row - 1) as f64
+    };
+    for (g, c) in panel.groups.iter().zip(curves) {
+        let colour = method_colour(g.method);
+        match (c, median(g, plan), &g.outcome) {
+            (Some(points), Some(m), Ok((posterior, _))) => {
+                chart.draw_series(
+                    AreaSeries::new(points.iter().copied(), 0.0, colour.mix(0.12))
+                        .border_style(colour.stroke_width(2)),
+                )?;
+                let name = g.method.name();
+                let text = format!("{name} median {} pJ/MAC", short(m));
+                marker(&mut chart, (lo, hi), m, next_row(), text, colour, 5)?;
+                if g.method == Method::Bound {
+                    let q95 = posterior.quantile(0.95);
+                    let text = format!("{name} 95 % quantile {} pJ/MAC", short(q95));
+                    marker(&mut chart, (lo, hi), q95, next_row(), text, colour, 2)?;
+                }
+            }
+            _ => {
+                let why = match &g.outcome {
+                    Err(_) => format!(
+                        "{}: no posterior; these observations contradict each other under this method (quantiles.csv, status column)",
+                        g.method.name()
+                    ),
+                    Ok(_) => format!("{}: posterior too flat to draw", g.method.name()),
+                };
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((lo, next_row()))
+                        + Text::new(why, (8, -8), (FONT, 17).into_font().color(&colour)),
+                ))?;
+            }
+        }
+    }
+    if has_forest {
+        draw_forest(&bottom, panel, (lo, hi))?;
+    }
+    Ok(())
+}
+
+type DensityChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogAxis, RangedCoordf64>>;
+
+/// A vertical line from the axis to `y` at `x`, dashed (`dash` px on, 4 off), labelled at its
+/// top: right of the line, or left of it in the right third of the axis, so it stays inside.
+fn marker(
+    chart: &mut DensityChart,
+    (lo, hi): (f64, f64),
+    x: f64,
+    y: f64,
+    text: String,
+    colour: RGBColor,
+    dash: u32,
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    chart.draw_series(DashedLineSeries::new(
+        vec![(x, 0.0), (x, y)],
+        dash,
+        4,
+        colour.stroke_width(1),
+    ))?;
+    let (dx, anchor) = if (x / lo).ln() / (hi / lo).ln() > 0.67 {
+        (-6, HPos::Right)
+    } else {
+        (6, HPos::Left)
+    };
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((x, y))
+            + Text::new(
+                text,
+                (dx, -8),
+                (FONT, 17)
+                    .into_font()
+                    .color(&colour)
+                    .pos(Pos::new(anchor, VPos::Top)),
+            ),
+    ))?;
+    Ok(())
+}
+
+fn draw_forest(
+    area: &DrawingArea<SVGBackend, Shift>,
+    panel: &Panel,
+    (lo, hi): (f64, f64),
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    let (title, rest) = area.split_vertically(FOREST_TITLE_PX);
+    title.draw(&Text::new(
+        "each observation's bound e_i: 90 % interval, dot at the median",
+        (LABEL_AREA_PX as i32 + 4, 4),
+        (FONT, 16).into_font().color(&RGBColor(80, 80, 80)),
+    ))?;
+    let (forest, _) = rest.split_vertically(ROW_PX * panel.forest.len() as u32 + 10 + AXIS_PX);
+    let n = panel.forest.len();
+    let ids: Vec<&str> = panel
+        .forest
+        .iter()
+        .map(|o| o.observation.id.as_str())
+        .collect();
+    let mut chart = ChartBuilder::on(&forest)
+        .margin_right(40)
+        .x_label_area_size(AXIS_PX)
+        .y_label_area_size(LABEL_AREA_PX)
+        .build_cartesian_2d(LogAxis::new(lo, hi), -1i32..n as i32)?;
+    // Row i (sorted by median, smallest first) is drawn at y = n - 1 - i: top to bottom.
+    let label = |y: &i32| {
+        let i = n as i64 - 1 - *y as i64;
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| ids.get(i))
+            .map_or(String::new(), |s| s.to_string())
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh() // (y_max_light_lines(0) on an i32 axis overflows in plotters 0.3.7)
+        .y_labels(n + 2)
+        .x_labels(12)
+        .x_label_formatter(&|x| tick(*x))
+        .y_label_formatter(&label)
+        .x_desc(ENERGY_AXIS)
+        .axis_desc_style((FONT, 17))
+        .label_style((FONT, 15))
+        .light_line_style(RGBColor(238, 238, 238))
+        .x_max_light_lines(1)
+        .draw()?;
+    let ink = RGBColor(50, 50, 50);
+    for (i, o) in panel.forest.iter().enumerate() {
+        let y = (n - 1 - i) as i32;
+        let [q05, q50, q95] = o.bound_90;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(q05, y), (q95, y)],
+            ink.stroke_width(2),
+        )))?;
+        chart.draw_series(std::iter::once(Circle::new((q50, y), 3, ink.filled())))?;
+    }
+    Ok(())
+}
