@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use mfucal::app::limit::LimitInput;
-use mfucal::app::{limit, run, validate};
+use mfucal::app::{check, limit, run, validate};
 use mfucal::config::Overrides;
 use mfucal::data::Precision;
 
@@ -64,7 +64,31 @@ enum Command {
         #[arg(long, default_value = "configs/default.toml")]
         config: PathBuf,
     },
+    /// Does a claimed energy per MAC contradict the published MFU of the runs on its node?
+    /// Exit status 0 whatever the verdict (3 with --fail-if-contradicted).
+    Check {
+        /// The claimed energy per MAC, pJ (per FLOP with --flops-per-mac 1).
+        #[arg(long)]
+        pj_per_mac: f64,
+        /// Process node of the claim (default: the config's reference node).
+        #[arg(long)]
+        node: Option<String>,
+        /// tf32, bf16, fp16, fp8 or int8.
+        #[arg(long, default_value = "bf16", value_parser = parse_precision)]
+        precision: Precision,
+        /// FLOPs per MAC (default from the config: 2; 1 reproduces the seed analysis).
+        #[arg(long)]
+        flops_per_mac: Option<f64>,
+        #[arg(long, default_value = "configs/default.toml")]
+        config: PathBuf,
+        /// Exit with status 3 when any probability of contradiction exceeds P (for scripts).
+        #[arg(long, value_name = "P")]
+        fail_if_contradicted: Option<f64>,
+    },
 }
+
+/// Exit status of `check --fail-if-contradicted` when the claim is contradicted.
+const EXIT_CONTRADICTED: u8 = 3;
 
 fn parse_precision(s: &str) -> Result<Precision, String> {
     Precision::parse(s)
@@ -73,9 +97,9 @@ fn parse_precision(s: &str) -> Result<Precision, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
-        Ok(text) => {
+        Ok((text, code)) => {
             print!("{text}");
-            ExitCode::SUCCESS
+            ExitCode::from(code)
         }
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -84,7 +108,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(command: Command) -> anyhow::Result<String> {
+/// The text to print and the exit status.
+fn dispatch(command: Command) -> anyhow::Result<(String, u8)> {
     match command {
         Command::Run {
             config,
@@ -106,9 +131,9 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
                 threads,
                 control: Default::default(),
             };
-            Ok(run::run(&options)?.summary())
+            Ok((run::run(&options)?.summary(), 0))
         }
-        Command::Validate { config } => validate::validate(&config),
+        Command::Validate { config } => Ok((validate::validate(&config)?, 0)),
         Command::Limit {
             accelerator,
             precision,
@@ -122,7 +147,29 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
                 (None, Some(m)) => LimitInput::Mfu(m),
                 (None, None) => unreachable!("clap requires one of --pj-per-mac and --mfu"),
             };
-            limit::limit(&config, &accelerator, precision, input, flops_per_mac)
+            Ok((
+                limit::limit(&config, &accelerator, precision, input, flops_per_mac)?,
+                0,
+            ))
+        }
+        Command::Check {
+            pj_per_mac,
+            node,
+            precision,
+            flops_per_mac,
+            config,
+            fail_if_contradicted,
+        } => {
+            let report = check::check(&check::CheckOptions {
+                config,
+                pj_per_mac,
+                node,
+                precision,
+                flops_per_mac,
+                fail_if_contradicted,
+            })?;
+            let code = if report.fails { EXIT_CONTRADICTED } else { 0 };
+            Ok((report.text, code))
         }
     }
 }
