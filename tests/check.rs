@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{mfucal_in, stderr, stdout, Fixture, ACCELERATORS};
+use common::{mfucal_in, stderr, stdout, Fixture};
 
 fn shipped(args: &[&str]) -> std::process::Output {
     let mut all = vec!["check"];
@@ -51,7 +51,8 @@ fn seed_case_two_and_a_half_pj_per_flop_is_contradicted_by_h100_runs_above_40_pe
     }
     // GPT-OSS MoE at 15.5 % MFU: bound 1.415 u / 0.155 >= 3.9 pJ > 2.5, never contradicted.
     assert_eq!(
-        rows.iter().find(|(_, i)| i == "bridge-gpt-oss-120b-h100-bf16"),
+        rows.iter()
+            .find(|(_, i)| i == "bridge-gpt-oss-120b-h100-bf16"),
         Some(&(0.0, "bridge-gpt-oss-120b-h100-bf16".to_string()))
     );
     // Sorted by probability, most contradicted first.
@@ -145,5 +146,8 @@ fn a_node_without_observations_is_an_error_naming_the_nodes_that_have_some() {
         "0",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(stderr(&out), "error: --pj-per-mac 0 must be a positive number\n");
+    assert_eq!(
+        stderr(&out),
+        "error: --pj-per-mac 0 must be a positive number\n"
+    );
 }

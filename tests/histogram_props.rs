@@ -21,7 +21,10 @@ fn value() -> impl Strategy<Value = f64> {
 fn values() -> impl Strategy<Value = Vec<f64>> {
     prop_oneof![
         prop::collection::vec(value(), 1..300),
-        (prop::collection::vec(value(), 1..4), prop::collection::vec(0usize..4, 1..300))
+        (
+            prop::collection::vec(value(), 1..4),
+            prop::collection::vec(0usize..4, 1..300)
+        )
             .prop_map(|(pool, picks)| picks.iter().map(|&i| pool[i % pool.len()]).collect()),
     ]
 }

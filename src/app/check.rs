@@ -147,7 +147,12 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
         plan.samples_per_observation
     );
     let id_width = rows.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-    let acc_width = rows.iter().map(|r| r.accelerator.len()).max().unwrap_or(11).max(11);
+    let acc_width = rows
+        .iter()
+        .map(|r| r.accelerator.len())
+        .max()
+        .unwrap_or(11)
+        .max(11);
     let _ = writeln!(
         s,
         "  {:>6}  {:<id_width$}  {:<acc_width$}  {:<11}  {:<22}  source",

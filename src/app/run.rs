@@ -11,6 +11,7 @@ use crate::config::{self, Overrides, RunPlan};
 use crate::data::{self, Dataset};
 use crate::export::{self, manifest::RunFacts, tables};
 use crate::output;
+use crate::stats::{self, Analyses};
 
 /// What `run` was asked to do.
 #[derive(Clone, Default)]
@@ -30,6 +31,9 @@ pub struct RunReport {
     pub out_dir: PathBuf,
     pub plan: RunPlan,
     pub calibration: Calibration,
+    /// Sensitivity indices, prior sensitivity and predictive checks.
+    pub analyses: Analyses,
+    pub dataset: Dataset,
     pub threads: usize,
     pub wall_seconds: f64,
 }
@@ -48,11 +52,14 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
         .context("cannot start the worker threads")?;
     let threads = pool.current_num_threads();
     let start = Instant::now();
-    let calibration = pool.install(|| {
+    let (samples, calibration) = pool.install(|| {
         let samples = calibrate::sample_all(&plan, &dataset, options.control)?;
-        Ok::<_, anyhow::Error>(calibrate::calibrate(&plan, &dataset, &samples))
+        let calibration = calibrate::calibrate(&plan, &dataset, &samples);
+        Ok::<_, anyhow::Error>((samples, calibration))
     })?;
     let wall_seconds = start.elapsed().as_secs_f64();
+    let analyses = pool.install(|| stats::analyse(&plan, &dataset, &samples, &calibration));
+    drop(samples);
 
     let mut inputs = Vec::new();
     for path in [
@@ -80,6 +87,11 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
             tables::accelerators_csv(&plan, &calibration),
         ),
         (
+            "sensitivity.csv",
+            export::sensitivity::sensitivity_csv(&plan, &analyses.sobol, &analyses.prior),
+        ),
+        ("ppc.csv", export::ppc::ppc_csv(&dataset, &analyses.ppc)),
+        (
             "manifest.json",
             export::manifest::manifest_json(&plan, &dataset, &calibration, &facts),
         ),
@@ -89,6 +101,8 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
         out_dir,
         plan,
         calibration,
+        analyses,
+        dataset,
         threads,
         wall_seconds,
     })
@@ -166,6 +180,7 @@ impl RunReport {
                 c.message
             );
         }
+        s.push_str(&self.analyses.summary(plan, &self.dataset));
         let _ = writeln!(
             s,
             "{} samples in {:.2} s on {} threads ({:.3e} samples/s); wrote {}",

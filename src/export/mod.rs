@@ -1,6 +1,8 @@
 //! Exporters: results in, bytes out, no I/O. [`crate::output`] owns the files.
 
 pub mod manifest;
+pub mod ppc;
+pub mod sensitivity;
 pub mod tables;
 
 /// A number with 7 significant digits, in plain decimal where that stays readable.

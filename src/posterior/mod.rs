@@ -58,6 +58,42 @@ impl Posterior {
         (grid::x(j - 1) + t * DX).exp()
     }
 
+    /// `P(E <= pj_per_mac)`, linear between grid points (the trapezoid CDF). Simulation-based
+    /// calibration uses it as the rank of a true energy among posterior draws.
+    pub fn cdf_at(&self, pj_per_mac: f64) -> f64 {
+        if pj_per_mac.is_nan() {
+            return f64::NAN;
+        }
+        if pj_per_mac <= 0.0 {
+            return 0.0;
+        }
+        let t = (pj_per_mac.ln() - grid::X0) / DX;
+        if t <= 0.0 {
+            return 0.0;
+        }
+        if t >= (LEN - 1) as f64 {
+            return 1.0;
+        }
+        let j = t.floor() as usize;
+        let w = t - j as f64;
+        self.cdf[j] + w * (self.cdf[j + 1] - self.cdf[j])
+    }
+
+    /// `E[f(E)]` for `f` given at every grid point (trapezoid rule), e.g. the posterior
+    /// predictive probability `E[Pr(e_i >= E)]` with `values[j] = Pr(e_i >= E_j)`.
+    pub fn expectation(&self, values: &[f64]) -> f64 {
+        assert_eq!(values.len(), LEN, "one value per grid point");
+        let mut acc = 0.0;
+        for j in 1..LEN {
+            let (a, b) = (self.density[j - 1], self.density[j]);
+            if a == 0.0 && b == 0.0 {
+                continue;
+            }
+            acc += 0.5 * (a * values[j - 1] + b * values[j]) * DX;
+        }
+        acc
+    }
+
     /// Mean and standard deviation of E, pJ/MAC.
     pub fn mean_sd(&self, values: &GridValues) -> (f64, f64) {
         let (mut m1, mut m2) = (0.0, 0.0);
@@ -128,6 +164,20 @@ impl Engine {
             Method::Bound => likelihood::ln_survival(h, &self.values),
             Method::Efficiency => likelihood::ln_density(h, &self.values),
         }
+    }
+
+    /// The posterior from a precomputed sum of log-likelihoods (one value per grid point), or
+    /// `None` when prior and likelihood do not overlap. Lets callers reuse likelihoods across
+    /// priors (prior sensitivity) or leave one observation out (predictive checks).
+    pub fn posterior_from_ln_likelihood(&self, ln_likelihood: &[f64]) -> Option<Posterior> {
+        assert_eq!(ln_likelihood.len(), LEN, "one value per grid point");
+        let ln_post: Vec<f64> = self
+            .ln_prior
+            .iter()
+            .zip(ln_likelihood)
+            .map(|(p, l)| p + l)
+            .collect();
+        Posterior::from_ln(&ln_post)
     }
 
     /// The posterior given some observations' histograms, or the contradiction.
