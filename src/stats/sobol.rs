@@ -78,7 +78,7 @@ pub enum SobolError {
     #[error("undefined at {failed} of {runs} input draws")]
     Undefined { failed: usize, runs: usize },
     /// The output does not vary: there is no variance to apportion.
-    #[error("the output does not vary")]
+    #[error("constant: no uncertain input moves it")]
     Constant,
 }
 
