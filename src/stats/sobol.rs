@@ -13,8 +13,8 @@
 //! two independent `N x d` matrices `A` and `B`, and for each input `j` the matrix `AB_j`:
 //! `A` with input `j`'s columns taken from `B`; `N (k + 2)` model runs in all.
 //!
-//! **Estimators** (Jansen 1999, Comput. Phys. Commun. 117, 35-43; Saltelli et al. 2010,
-//! Table 2, (f) and (f)):
+//! **Estimators** (Jansen 1999, Comput. Phys. Commun. 117, 35-43, as recommended in Saltelli
+//! et al. 2010, Table 2):
 //! `S_j = 1 - mean((f(B) - f(AB_j))^2) / (2 V)` and `S_Tj = mean((f(A) - f(AB_j))^2) / (2 V)`,
 //! with `V` the variance of the `2N` values `f(A)` and `f(B)`.
 //!
