@@ -51,7 +51,12 @@ impl Analyses {
                 .collect();
             let _ = writeln!(s, "  {:<10}  {}", method.name(), cells.join(", "));
             let all_low = counts.iter().take_while(|&&c| c == groups.len()).count();
-            if method == Method::Bound && all_low > 0 {
+            if method == Method::Bound && all_low == counts.len() {
+                let _ = writeln!(
+                    s,
+                    "  every bound quantile is prior-dominated in every group: quote the per-observation bounds (observations.csv), not these posteriors"
+                );
+            } else if method == Method::Bound && all_low > 0 {
                 let _ = writeln!(
                     s,
                     "  the bound method's quantiles up to {} are prior-dominated in every group: an upper bound says nothing about how low the energy is; quote its upper quantiles",
