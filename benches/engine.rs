@@ -1,8 +1,8 @@
 //! Throughput of the engine's stages, in samples (or bins) per second.
 //!
 //! `cargo bench --bench engine`. Groups: the sampler on one observation, the histogram's
-//! quantile step, one posterior, and a whole calibration of the shipped data (small sample
-//! count). Speed targets are measured here, never asserted in tests.
+//! quantile step, one posterior, a whole calibration of the shipped data (small sample
+//! count), and the statistics of a default run (`sensitivity.csv`, `ppc.csv`). Speed targets are measured here, never asserted in tests.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -106,5 +106,40 @@ fn whole_run(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sampler, histogram, posterior, whole_run);
+/// Sensitivity indices, prior sensitivity and predictive checks of the default run (1e6
+/// samples per observation), on the current thread pool.
+fn analyses(c: &mut Criterion) {
+    let (plan, dataset) = shipped(1_000_000);
+    let samples =
+        calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
+    let cal = calibrate::calibrate(&plan, &dataset, &samples);
+    let samples: Vec<_> = (0..dataset.observations.len())
+        .map(|i| samples.merged(i))
+        .collect();
+    let mut group = c.benchmark_group("analyses_shipped_data");
+    group.sample_size(10);
+    group.bench_function("sobol", |b| {
+        b.iter(|| {
+            black_box(mfucal::stats::sobol_targets::sobol_all(
+                &plan,
+                &dataset,
+                &cal,
+                mfucal::stats::sobol::DEFAULT_SETTINGS,
+            ))
+        })
+    });
+    group.bench_function("prior_sensitivity", |b| {
+        b.iter(|| {
+            black_box(mfucal::stats::prior_sensitivity::prior_sensitivity(
+                &plan, &dataset, &samples, &cal,
+            ))
+        })
+    });
+    group.bench_function("ppc", |b| {
+        b.iter(|| black_box(mfucal::stats::ppc::ppc_all(&plan, &dataset, &samples, &cal)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sampler, histogram, posterior, whole_run, analyses);
 criterion_main!(benches);

@@ -6,6 +6,8 @@
 //! Every uncertain input is sampled ([`sampler`]), turned into posteriors ([`posterior`],
 //! [`calibrate`]), exported as tables ([`export`]) and written atomically ([`output`]).
 //!
+//! [`stats`] adds sensitivity indices, prior sensitivity and predictive checks.
+//!
 //! Layers: [`config`] (TOML → typed plan) and [`data`] (CSV → checked dataset) feed the
 //! engine; [`app`] holds the commands; the binary only parses arguments.
 
@@ -20,4 +22,5 @@ pub mod output;
 pub mod plot;
 pub mod posterior;
 pub mod sampler;
+pub mod stats;
 pub mod units;

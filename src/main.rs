@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use mfucal::app::diff::DiffOptions;
 use mfucal::app::import_epoch::ImportOptions;
 use mfucal::app::limit::LimitInput;
-use mfucal::app::{diff, import_epoch, limit, run, shard, validate};
+use mfucal::app::{check, diff, import_epoch, limit, run, shard, validate};
 use mfucal::config::Overrides;
 use mfucal::data::Precision;
 use mfucal::export::{quantile_table, Format};
@@ -123,11 +123,35 @@ enum Command {
         #[arg(long, default_value = "configs/default.toml")]
         config: PathBuf,
     },
+    /// Does a claimed energy per MAC contradict the published MFU of the runs on its node?
+    /// Exit status 0 whatever the verdict (3 with --fail-if-contradicted).
+    Check {
+        /// The claimed energy per MAC, pJ (per FLOP with --flops-per-mac 1).
+        #[arg(long)]
+        pj_per_mac: f64,
+        /// Process node of the claim (default: the config's reference node).
+        #[arg(long)]
+        node: Option<String>,
+        /// tf32, bf16, fp16, fp8 or int8.
+        #[arg(long, default_value = "bf16", value_parser = parse_precision)]
+        precision: Precision,
+        /// FLOPs per MAC (default from the config: 2; 1 reproduces the seed analysis).
+        #[arg(long)]
+        flops_per_mac: Option<f64>,
+        #[arg(long, default_value = "configs/default.toml")]
+        config: PathBuf,
+        /// Exit with status 3 when any probability of contradiction exceeds P (for scripts).
+        #[arg(long, value_name = "P")]
+        fail_if_contradicted: Option<f64>,
+    },
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {
     Shard::parse(s)
 }
+
+/// Exit status of `check --fail-if-contradicted` when the claim is contradicted.
+const EXIT_CONTRADICTED: u8 = 3;
 
 fn parse_precision(s: &str) -> Result<Precision, String> {
     Precision::parse(s)
@@ -146,6 +170,8 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 struct Printed {
     stdout: Vec<u8>,
     stderr: String,
+    /// Exit status on success (`check --fail-if-contradicted` uses 3).
+    exit: u8,
 }
 
 impl From<String> for Printed {
@@ -153,6 +179,7 @@ impl From<String> for Printed {
         Printed {
             stdout: text.into_bytes(),
             stderr: String::new(),
+            exit: 0,
         }
     }
 }
@@ -166,7 +193,7 @@ fn main() -> ExitCode {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth reporting.
             let _ = out.write_all(&printed.stdout).and_then(|()| out.flush());
-            ExitCode::SUCCESS
+            ExitCode::from(printed.exit)
         }
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -230,6 +257,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 Some(f) => Printed {
                     stdout: quantile_table::render(&report.plan, &report.calibration, f),
                     stderr: summary,
+                    exit: 0,
                 },
             })
         }
@@ -259,6 +287,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 all_rows: all,
             })?,
             stderr: String::new(),
+            exit: 0,
         }),
         Command::ImportEpoch {
             epoch_csv,
@@ -285,6 +314,27 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 (None, None) => unreachable!("clap requires one of --pj-per-mac and --mfu"),
             };
             limit::limit(&config, &accelerator, precision, input, flops_per_mac).map(Printed::from)
+        }
+        Command::Check {
+            pj_per_mac,
+            node,
+            precision,
+            flops_per_mac,
+            config,
+            fail_if_contradicted,
+        } => {
+            let report = check::check(&check::CheckOptions {
+                config,
+                pj_per_mac,
+                node,
+                precision,
+                flops_per_mac,
+                fail_if_contradicted,
+            })?;
+            Ok(Printed {
+                exit: if report.fails { EXIT_CONTRADICTED } else { 0 },
+                ..report.text.into()
+            })
         }
     }
 }

@@ -7,7 +7,13 @@ use std::path::Path;
 
 use common::{mfucal_in, stderr, Fixture};
 
-const TABLES: [&str; 3] = ["quantiles.csv", "observations.csv", "accelerators.csv"];
+const TABLES: [&str; 5] = [
+    "quantiles.csv",
+    "observations.csv",
+    "accelerators.csv",
+    "sensitivity.csv",
+    "ppc.csv",
+];
 
 #[test]
 fn thread_count_does_not_change_a_byte() {

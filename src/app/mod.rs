@@ -1,6 +1,7 @@
 //! The commands, as library functions: typed options in, a report out. `main.rs` only parses
 //! arguments and prints.
 
+pub mod check;
 pub mod diff;
 pub mod import_epoch;
 pub mod limit;

@@ -16,6 +16,7 @@ use crate::export::{self, manifest::RunFacts, tables};
 use crate::sampler::{
     schedule, Control, ObservationModel, SampleState, Schedule, Shard, CHUNK_SAMPLES,
 };
+use crate::stats::{self, Analyses};
 use crate::{output, plot};
 
 /// What `run` was asked to do.
@@ -53,6 +54,9 @@ pub struct RunReport {
     pub calibration: Calibration,
     pub facts: RunFacts,
     pub comparison: Comparison,
+    /// Sensitivity indices, prior sensitivity and predictive checks.
+    pub analyses: Analyses,
+    pub dataset: Dataset,
 }
 
 /// The checked inputs, the rayon pool and the input checksums every run needs.
@@ -190,14 +194,31 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
         max_relative_mcse: calibration.max_relative_mcse(),
         merged_shards: None,
     };
-    let comparison = write_results(&out_dir, &plan, &dataset, &calibration, &facts)?;
+    let analyses = analyse(&pool, &plan, &dataset, &state, &calibration);
+    let comparison = write_results(&out_dir, &plan, &dataset, &calibration, &analyses, &facts)?;
     Ok(RunReport {
         out_dir,
         plan,
         calibration,
         facts,
         comparison,
+        analyses,
+        dataset,
     })
+}
+
+/// Sensitivity indices, prior sensitivity and posterior predictive checks of a calibration.
+pub(crate) fn analyse(
+    pool: &rayon::ThreadPool,
+    plan: &RunPlan,
+    dataset: &Dataset,
+    state: &SampleState,
+    calibration: &Calibration,
+) -> Analyses {
+    let merged: Vec<_> = (0..dataset.observations.len())
+        .map(|i| state.merged(i))
+        .collect();
+    pool.install(|| stats::analyse(plan, dataset, &merged, calibration))
 }
 
 /// Writes a calibration's folder (tables, pictures, manifest) after reading what it held, and
@@ -207,6 +228,7 @@ pub(crate) fn write_results(
     plan: &RunPlan,
     dataset: &Dataset,
     calibration: &Calibration,
+    analyses: &Analyses,
     facts: &RunFacts,
 ) -> Result<Comparison> {
     let files = [
@@ -219,6 +241,11 @@ pub(crate) fn write_results(
             "accelerators.csv",
             tables::accelerators_csv(plan, calibration),
         ),
+        (
+            "sensitivity.csv",
+            export::sensitivity::sensitivity_csv(plan, &analyses.sobol, &analyses.prior),
+        ),
+        ("ppc.csv", export::ppc::ppc_csv(dataset, &analyses.ppc)),
         (
             "manifest.json",
             export::manifest::manifest_json(plan, dataset, calibration, facts),
@@ -339,6 +366,7 @@ impl RunReport {
                 cal.total_samples / cal.observations.len().max(1) as u64
             );
         }
+        s.push_str(&self.analyses.summary(plan, &self.dataset));
         let _ = writeln!(
             s,
             "{} samples in {:.2} s on {} threads ({:.3e} samples/s); wrote {}",

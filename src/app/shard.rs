@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::run::{prepare, sample_pass, write_results, Prepared, RunOptions, RunReport};
+use super::run::{analyse, prepare, sample_pass, write_results, Prepared, RunOptions, RunReport};
 use crate::calibrate;
 use crate::config::Overrides;
 use crate::export::manifest::RunFacts;
@@ -183,13 +183,16 @@ pub fn merge(
         max_relative_mcse: calibration.max_relative_mcse(),
         merged_shards: Some(first.shard_count),
     };
-    let comparison = write_results(out_dir, &plan, &dataset, &calibration, &facts)?;
+    let analyses = analyse(&pool, &plan, &dataset, &state, &calibration);
+    let comparison = write_results(out_dir, &plan, &dataset, &calibration, &analyses, &facts)?;
     Ok(RunReport {
         out_dir: out_dir.to_path_buf(),
         plan,
         calibration,
         facts,
         comparison,
+        analyses,
+        dataset,
     })
 }
 

@@ -2,7 +2,9 @@
 
 pub mod diff;
 pub mod manifest;
+pub mod ppc;
 pub mod quantile_table;
+pub mod sensitivity;
 pub mod tables;
 
 /// How a table is printed to stdout.

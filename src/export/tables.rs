@@ -8,13 +8,13 @@ use crate::posterior::Contradiction;
 /// The unit every energy is reported in.
 pub const ENERGY_UNIT: &str = "pJ/MAC";
 
-fn writer() -> csv::Writer<Vec<u8>> {
+pub(super) fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new())
 }
 
-fn finish(mut w: csv::Writer<Vec<u8>>) -> Vec<u8> {
+pub(super) fn finish(mut w: csv::Writer<Vec<u8>>) -> Vec<u8> {
     w.flush().expect("writing to memory cannot fail");
     w.into_inner().expect("writing to memory cannot fail")
 }

@@ -19,6 +19,12 @@ pub fn x(j: usize) -> f64 {
     X0 + j as f64 * DX
 }
 
+/// `E` (pJ) at every grid point, computed once.
+pub fn points() -> &'static [f64] {
+    static POINTS: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    POINTS.get_or_init(|| (0..LEN).map(|j| x(j).exp()).collect())
+}
+
 /// The grid point nearest `ln_e`, clamped to the grid.
 pub fn index_of(ln_e: f64) -> usize {
     ((ln_e - X0) / DX).round().clamp(0.0, (LEN - 1) as f64) as usize

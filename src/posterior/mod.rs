@@ -88,6 +88,39 @@ impl Posterior {
         (grid::x(self.offset + i - 1) + t * DX).exp()
     }
 
+    /// `P(E <= pj_per_mac)`, linear between grid points (the trapezoid CDF). Simulation-based
+    /// calibration uses it as the rank of a true energy among posterior draws.
+    pub fn cdf_at(&self, pj_per_mac: f64) -> f64 {
+        if pj_per_mac.is_nan() {
+            return f64::NAN;
+        }
+        if pj_per_mac <= 0.0 {
+            return 0.0;
+        }
+        let t = (pj_per_mac.ln() - grid::X0) / DX - self.offset as f64;
+        if t <= 0.0 {
+            return 0.0;
+        }
+        if t >= (self.cdf.len() - 1) as f64 {
+            return 1.0;
+        }
+        let i = t.floor() as usize;
+        let w = t - i as f64;
+        self.cdf[i] + w * (self.cdf[i + 1] - self.cdf[i])
+    }
+
+    /// `E[f(E)]` for `f` given at every point of the whole grid (trapezoid rule), e.g. the
+    /// posterior predictive probability `E[Pr(e_i >= E)]` with `values[j] = Pr(e_i >= E_j)`.
+    pub fn expectation(&self, values: &[f64]) -> f64 {
+        assert_eq!(values.len(), LEN, "one value per grid point");
+        let v = &values[self.offset..self.offset + self.density.len()];
+        let mut acc = 0.0;
+        for i in 1..self.density.len() {
+            acc += 0.5 * (self.density[i - 1] * v[i - 1] + self.density[i] * v[i]) * DX;
+        }
+        acc
+    }
+
     /// The distribution of `E * S` with `S` independent of `E`: the posterior at another node
     /// (`S` its scale), by discrete convolution in `ln E`.
     pub fn scaled(&self, kernel: &ScaleKernel) -> Posterior {
@@ -318,6 +351,31 @@ impl Engine {
             Method::Bound => likelihood::ln_survival(h, &self.points),
             Method::Efficiency => likelihood::ln_density(h, self.window.clone()),
         }
+    }
+
+    /// One observation's log-likelihood on the whole grid (`grid::LEN` values, independent of
+    /// the prior's window), for analyses that sum likelihoods once and reuse them under
+    /// several priors.
+    pub fn ln_likelihood_grid(&self, method: Method, h: &LogHistogram) -> Vec<f64> {
+        let lik = match method {
+            Method::Bound => likelihood::ln_survival(h, grid::points()),
+            Method::Efficiency => likelihood::ln_density(h, 0..LEN),
+        };
+        let mut dense = vec![0.0; LEN];
+        lik.add_to(&mut dense);
+        dense
+    }
+
+    /// The posterior from a summed whole-grid log-likelihood; `None` when it vanishes.
+    pub fn posterior_from_ln_likelihood(&self, ln_likelihood: &[f64]) -> Option<Posterior> {
+        assert_eq!(ln_likelihood.len(), LEN, "one value per grid point");
+        let ln_post: Vec<f64> = self
+            .ln_prior
+            .iter()
+            .zip(&ln_likelihood[self.window.clone()])
+            .map(|(p, l)| p + l)
+            .collect();
+        Posterior::from_ln(self.window.start, &ln_post)
     }
 
     /// The posterior given some observations' histograms, or the contradiction.

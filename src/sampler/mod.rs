@@ -168,6 +168,23 @@ impl ObservationModel {
         }
     }
 
+    /// `samples` samples of this observation alone, all batches merged: the same streams a
+    /// whole run draws for it (for tools and tests that need one observation).
+    pub fn sample(
+        &self,
+        seed: u64,
+        samples: u64,
+        control: Control,
+    ) -> Result<ObservationSamples, Cancelled> {
+        let state = schedule::sample(
+            std::slice::from_ref(self),
+            seed,
+            Schedule::whole(samples),
+            control,
+        )?;
+        Ok(state.merged(0))
+    }
+
     /// The hot loop: `len` samples of chunk `chunk`; see the module documentation.
     pub fn sample_chunk(&self, acc: &mut Accumulators, seed: u64, chunk: u64, len: u64) {
         let rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, self.stream_key, chunk));

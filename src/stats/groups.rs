@@ -1,0 +1,44 @@
+//! Which observations a calibration group is built from, and which of their histograms, by
+//! the same rules as [`crate::calibrate`]: an observed group holds the observations of its node
+//! and precision (implied energies at their own node); pooled and scaled groups hold every
+//! observation of the precision, moved to the reference node.
+
+use crate::calibrate::{Basis, GroupResult};
+use crate::config::Method;
+use crate::data::Observation;
+use crate::posterior::grid::LEN;
+use crate::posterior::Engine;
+use crate::sampler::{LogHistogram, ObservationSamples};
+
+/// Indices (into the dataset's observations) of the group's members.
+pub fn members(observations: &[Observation], group: &GroupResult) -> Vec<usize> {
+    (0..observations.len())
+        .filter(|&i| {
+            let o = &observations[i];
+            o.precision == group.precision
+                && (group.basis != Basis::Observed || o.node == group.node)
+        })
+        .collect()
+}
+
+/// The histogram a method uses for an observation: at its own node, or moved to the
+/// reference node (pooled and scaled groups).
+pub fn histogram(samples: &ObservationSamples, method: Method, basis: Basis) -> &LogHistogram {
+    match (method, basis) {
+        (Method::Bound, Basis::Observed) => &samples.bound,
+        (Method::Efficiency, Basis::Observed) => &samples.efficiency,
+        (Method::Bound, _) => &samples.pooled_bound,
+        (Method::Efficiency, _) => &samples.pooled_efficiency,
+    }
+}
+
+/// The sum of the observations' log-likelihoods on the posterior grid (0 everywhere for
+/// none: the posterior is then the prior).
+pub fn ln_likelihood_sum(engine: &Engine, method: Method, hists: &[&LogHistogram]) -> Vec<f64> {
+    let mut sum = vec![0.0; LEN];
+    for h in hists {
+        let l = engine.ln_likelihood_grid(method, h);
+        sum.iter_mut().zip(&l).for_each(|(s, l)| *s += l);
+    }
+    sum
+}
