@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
@@ -9,6 +11,7 @@ use mfucal::app::limit::LimitInput;
 use mfucal::app::{limit, run, validate};
 use mfucal::config::Overrides;
 use mfucal::data::Precision;
+use mfucal::sampler::Control;
 
 /// Calibrate the energy per multiply-accumulate (pJ/MAC) of AI accelerators per process node
 /// from published MFU observations, by parallel Monte Carlo.
@@ -70,6 +73,9 @@ fn parse_precision(s: &str) -> Result<Precision, String> {
     Precision::parse(s)
 }
 
+/// Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+const INTERRUPTED: u8 = 130;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
@@ -77,11 +83,31 @@ fn main() -> ExitCode {
             print!("{text}");
             ExitCode::SUCCESS
         }
+        Err(e) if e.is::<run::Interrupted>() => {
+            eprintln!("{e:#}");
+            ExitCode::from(INTERRUPTED)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// The flag Ctrl-C (SIGINT) and SIGTERM set; sampling checks it once per chunk and the run
+/// then stops without writing. A second signal ends the process at once.
+fn cancel_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            INTERRUPTED.into(),
+            Arc::clone(&cancel),
+        )?;
+        signal_hook::flag::register(signal, Arc::clone(&cancel))?;
+    }
+    Ok(cancel)
 }
 
 fn dispatch(command: Command) -> anyhow::Result<String> {
@@ -96,6 +122,7 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
             if threads == Some(0) {
                 anyhow::bail!("--threads 0: use at least 1 (or leave it out to use every core)");
             }
+            let cancel = cancel_on_signals()?;
             let options = run::RunOptions {
                 config,
                 out,
@@ -104,9 +131,16 @@ fn dispatch(command: Command) -> anyhow::Result<String> {
                     seed,
                 },
                 threads,
-                control: Default::default(),
+                control: Control {
+                    on_chunk: None,
+                    cancel: Some(&cancel),
+                },
             };
-            Ok(run::run(&options)?.summary())
+            let prepared = run::prepare(&options)?;
+            for warning in &prepared.warnings {
+                eprintln!("warning: {warning}");
+            }
+            Ok(prepared.execute(&options)?.summary())
         }
         Command::Validate { config } => validate::validate(&config),
         Command::Limit {

@@ -1,5 +1,6 @@
 //! Exporters: results in, bytes out, no I/O. [`crate::output`] owns the files.
 
+pub mod guard;
 pub mod manifest;
 pub mod tables;
 
