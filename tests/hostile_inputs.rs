@@ -288,7 +288,7 @@ fn peak_in_flops_instead_of_tflops() {
         &[],
         &[(
             &at(ACC, 2, "dense_peak_tflops"),
-            "implies 1.415009e-12 pJ/MAC at 100 % MFU, outside 0.0001 to 10000; check the units",
+            "implies 1.414999e-12 pJ/MAC at 100 % MFU, outside 0.0001 to 10000; check the units",
         )],
     );
 }
@@ -643,7 +643,7 @@ fn misspelt_section() {
     assert_rejected_at(
         &f,
         &[],
-        &[(&format!("{CFG}:5:1: "), "unknown field `sampilng`")],
+        &[(&format!("{CFG}:5:2: "), "unknown field `sampilng`")],
     );
 }
 

@@ -123,11 +123,14 @@ impl Table {
         }
         let mut rows = Vec::new();
         let mut any_record = false;
+        let mut lines = LineCounter::new(body);
         for record in reader.byte_records() {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = e
+                        .position()
+                        .map_or(0, |p| lines.line_at(p.byte() as usize));
                     problems.push(Problem::at(
                         file,
                         Some(line),
@@ -136,7 +139,10 @@ impl Table {
                     continue;
                 }
             };
-            let line = record.position().map_or(0, |p| p.line());
+            // The reader's own line count is off for CRLF files; count '\n' up to the record.
+            let line = record
+                .position()
+                .map_or(0, |p| lines.line_at(p.byte() as usize));
             if record.iter().all(<[u8]>::is_empty) {
                 continue; // a blank or all-commas line, as spreadsheets leave at the end
             }
@@ -248,6 +254,40 @@ impl Table {
 
     pub fn problem(&self, row: &Row, column: &str, message: impl Into<String>) -> Problem {
         Problem::column(&self.file, row.line, column, message)
+    }
+}
+
+/// 1-based line numbers of increasing byte offsets, in one pass over the text.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte at or after `offset` that is not a line end: the reader
+    /// places a record after the `\r` of a CRLF, on the `\n`.
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let mut offset = offset.min(self.text.len());
+        while matches!(self.text.get(offset), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
+        if offset > self.offset {
+            self.line += self.text[self.offset..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.offset = offset;
+        }
+        self.line
     }
 }
 
