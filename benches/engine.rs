@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use mfucal::calibrate;
 use mfucal::config::{self, Method, Overrides};
 use mfucal::data::Dataset;
-use mfucal::posterior::Engine;
+use mfucal::posterior::{Engine, LnLikelihood};
 use mfucal::sampler::{LogHistogram, ObservationModel, ObservationSamples};
 
 fn shipped(samples: u64) -> (config::RunPlan, Dataset) {
@@ -71,11 +71,15 @@ fn posterior(c: &mut Criterion) {
     let samples =
         calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
     let engine = Engine::new(&plan.prior);
-    let hists: Vec<(&str, &LogHistogram)> = dataset
+    let liks: Vec<_> = samples
+        .iter()
+        .map(|s| engine.ln_likelihood(Method::Bound, &s.bound))
+        .collect();
+    let hists: Vec<(&str, &LnLikelihood)> = dataset
         .observations
         .iter()
-        .zip(&samples)
-        .map(|(o, s)| (o.id.as_str(), &s.bound))
+        .zip(&liks)
+        .map(|(o, l)| (o.id.as_str(), l))
         .collect();
     let mut group = c.benchmark_group("posterior_bound");
     group.throughput(Throughput::Elements(hists.len() as u64));
@@ -95,9 +99,9 @@ fn whole_run(c: &mut Criterion) {
     ));
     group.bench_function(BenchmarkId::from_parameter(per_obs), |b| {
         b.iter(|| {
-            let samples =
-                calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
-            black_box(calibrate::calibrate(&plan, &dataset, &samples).total_samples)
+            let evidence =
+                calibrate::gather(&plan, &dataset, Default::default()).expect("not cancelled");
+            black_box(calibrate::calibrate(&plan, &dataset, &evidence).total_samples)
         })
     });
     group.finish();

@@ -4,8 +4,12 @@
 
 use crate::config::{Method, RunPlan};
 use crate::data::{AcceleratorSpec, Dataset, Observation, Precision};
-use crate::posterior::{Contradiction, Engine, Posterior};
-use crate::sampler::{Cancelled, Control, LogHistogram, ObservationModel, ObservationSamples};
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::posterior::{Contradiction, Engine, LnLikelihood, Posterior};
+use crate::sampler::{Cancelled, Control, ObservationModel, ObservationSamples};
 use crate::units;
 
 /// How a group's posterior was obtained.
@@ -129,8 +133,90 @@ pub fn sample_all(
         .collect()
 }
 
-/// Builds every posterior and derived figure from the samples.
-pub fn calibrate(plan: &RunPlan, dataset: &Dataset, samples: &[ObservationSamples]) -> Calibration {
+/// What calibration keeps of one observation once it is sampled: the summary of its bound
+/// (for `observations.csv`) and its log-likelihoods where they are not constant. The four
+/// histograms (about 1.3 MB) are dropped, so memory grows by a few kilobytes per observation.
+pub struct Evidence {
+    pub samples: u64,
+    /// The bound `e_i` (eta = 1).
+    pub bound: Summary,
+    /// Per method of the plan: the likelihood at the observation's node, and moved to the
+    /// reference node (pooled).
+    likelihoods: Vec<(Method, [LnLikelihood; 2])>,
+}
+
+impl Evidence {
+    pub fn new(
+        engine: &Engine,
+        plan: &RunPlan,
+        s: &ObservationSamples,
+        levels: &[f64],
+    ) -> Evidence {
+        let (mean, sd) = s.bound.mean_sd();
+        let likelihoods = plan
+            .methods
+            .iter()
+            .map(|&m| {
+                let (observed, pooled) = match m {
+                    Method::Bound => (&s.bound, &s.pooled_bound),
+                    Method::Efficiency => (&s.efficiency, &s.pooled_efficiency),
+                };
+                (
+                    m,
+                    [
+                        engine.ln_likelihood(m, observed),
+                        engine.ln_likelihood(m, pooled),
+                    ],
+                )
+            })
+            .collect();
+        Evidence {
+            samples: s.bound.total(),
+            bound: Summary {
+                mean,
+                sd,
+                quantiles: s.bound.quantiles(levels),
+            },
+            likelihoods,
+        }
+    }
+
+    fn likelihood(&self, method: Method, pooled: bool) -> &LnLikelihood {
+        let (_, pair) = self
+            .likelihoods
+            .iter()
+            .find(|(m, _)| *m == method)
+            .expect("evidence is gathered for every method of the plan");
+        &pair[usize::from(pooled)]
+    }
+}
+
+/// Samples every observation and keeps its [`Evidence`]. Observations run in parallel, and
+/// so do the chunks of each; every result depends only on its own RNG streams, so the
+/// outcome does not depend on the thread count.
+pub fn gather(
+    plan: &RunPlan,
+    dataset: &Dataset,
+    control: Control,
+) -> Result<Vec<Evidence>, Cancelled> {
+    let engine = Engine::new(&plan.prior);
+    let levels: Vec<f64> = plan.quantiles.iter().map(|q| q.p).collect();
+    dataset
+        .observations
+        .par_iter()
+        .map(|obs| {
+            let s = ObservationModel::new(plan, obs).sample(
+                plan.seed,
+                plan.samples_per_observation,
+                control,
+            )?;
+            Ok(Evidence::new(&engine, plan, &s, &levels))
+        })
+        .collect()
+}
+
+/// Builds every posterior and derived figure from the observations' evidence.
+pub fn calibrate(plan: &RunPlan, dataset: &Dataset, samples: &[Evidence]) -> Calibration {
     let engine = Engine::new(&plan.prior);
     let levels: Vec<f64> = plan.quantiles.iter().map(|q| q.p).collect();
     let obs = &dataset.observations;
@@ -210,17 +296,10 @@ pub fn calibrate(plan: &RunPlan, dataset: &Dataset, samples: &[ObservationSample
     let observations = obs
         .iter()
         .zip(samples)
-        .map(|(o, s)| {
-            let (mean, sd) = s.bound.mean_sd();
-            ObservationResult {
-                observation: o.clone(),
-                samples: s.bound.total(),
-                bound: Summary {
-                    mean,
-                    sd,
-                    quantiles: s.bound.quantiles(&levels),
-                },
-            }
+        .map(|(o, s)| ObservationResult {
+            observation: o.clone(),
+            samples: s.samples,
+            bound: s.bound.clone(),
         })
         .collect();
 
@@ -229,7 +308,7 @@ pub fn calibrate(plan: &RunPlan, dataset: &Dataset, samples: &[ObservationSample
         groups,
         observations,
         accelerators,
-        total_samples: samples.iter().map(|s| s.bound.total()).sum(),
+        total_samples: samples.iter().map(|s| s.samples).sum(),
     }
 }
 
@@ -248,22 +327,13 @@ fn group(
     method: Method,
     members: &[usize],
     obs: &[Observation],
-    samples: &[ObservationSamples],
+    samples: &[Evidence],
     pooled: bool,
     levels: &[f64],
 ) -> (Result<(Posterior, Summary), Contradiction>, u64) {
-    let hists: Vec<(&str, &LogHistogram)> = members
+    let hists: Vec<(&str, &LnLikelihood)> = members
         .iter()
-        .map(|&i| {
-            let s = &samples[i];
-            let h = match (method, pooled) {
-                (Method::Bound, false) => &s.bound,
-                (Method::Efficiency, false) => &s.efficiency,
-                (Method::Bound, true) => &s.pooled_bound,
-                (Method::Efficiency, true) => &s.pooled_efficiency,
-            };
-            (obs[i].id.as_str(), h)
-        })
+        .map(|&i| (obs[i].id.as_str(), samples[i].likelihood(method, pooled)))
         .collect();
     let outcome = engine.posterior(method, &hists).map(|p| {
         let summary = summarize(&p, engine, levels);
@@ -285,11 +355,18 @@ fn accelerator_rows(
     engine: &Engine,
     plan: &RunPlan,
     dataset: &Dataset,
-    samples: &[ObservationSamples],
+    samples: &[Evidence],
     groups: &[GroupResult],
     levels: &[f64],
 ) -> Vec<AcceleratorResult> {
     let obs = &dataset.observations;
+    let mut by_accelerator: HashMap<(&str, Precision), Vec<usize>> = HashMap::new();
+    for (i, o) in obs.iter().enumerate() {
+        by_accelerator
+            .entry((o.accelerator.as_str(), o.precision))
+            .or_default()
+            .push(i);
+    }
     let mut rows = Vec::new();
     for &method in &plan.methods {
         for spec in &dataset.accelerators {
@@ -303,14 +380,12 @@ fn accelerator_rows(
                     unit,
                     quantiles,
                 };
-            let members: Vec<usize> = (0..obs.len())
-                .filter(|&i| {
-                    obs[i].accelerator == spec.accelerator && obs[i].precision == spec.precision
-                })
-                .collect();
+            let members: &[usize] = by_accelerator
+                .get(&(spec.accelerator.as_str(), spec.precision))
+                .map_or(&[], Vec::as_slice);
             if !members.is_empty() {
                 let (outcome, _) =
-                    group(engine, plan, method, &members, obs, samples, false, levels);
+                    group(engine, plan, method, members, obs, samples, false, levels);
                 rows.push(row(
                     AcceleratorQuantity::PjPerMac,
                     "pJ/MAC",

@@ -137,7 +137,7 @@ impl Prepared {
         };
         let start = Instant::now();
         let calibration = pool.install(|| {
-            let samples = calibrate::sample_all(&plan, &dataset, options.control)
+            let samples = calibrate::gather(&plan, &dataset, options.control)
                 .map_err(|_| interrupted())?;
             Ok::<_, Interrupted>(calibrate::calibrate(&plan, &dataset, &samples))
         })?;

@@ -110,7 +110,7 @@ impl DistSpec {
                 );
             }
             let inside = dist.cdf(highest) - dist.cdf(lowest);
-            if !(inside >= 0.99) {
+            if inside.is_nan() || inside < 0.99 {
                 return Err(format!(
                     "{} puts {:.3} of its mass between {lowest} and {highest} pJ/MAC, the range \
                      posteriors are computed on; it needs at least 0.99 there",

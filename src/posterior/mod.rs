@@ -11,6 +11,7 @@ pub mod likelihood;
 use crate::config::{Dist, Method};
 use crate::sampler::LogHistogram;
 use grid::{GridValues, DX, LEN};
+pub use likelihood::LnLikelihood;
 
 /// A normalised density of `x = ln(E / pJ)` on the grid, with its CDF.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,43 +124,64 @@ impl Engine {
     }
 
     /// One observation's log-likelihood on the grid.
-    pub fn ln_likelihood(&self, method: Method, h: &LogHistogram) -> Vec<f64> {
+    pub fn ln_likelihood(&self, method: Method, h: &LogHistogram) -> LnLikelihood {
         match method {
             Method::Bound => likelihood::ln_survival(h, &self.values),
             Method::Efficiency => likelihood::ln_density(h, &self.values),
         }
     }
 
-    /// The posterior given some observations' histograms, or the contradiction.
+    /// The posterior given some observations' log-likelihoods, or the contradiction.
+    ///
+    /// Costs the grid once plus each likelihood's stored window: outside the windows a
+    /// likelihood is 0 (nothing to add) or `-inf`, which is applied once at the end as the
+    /// narrowest cut. Adding `-inf` to a finite sum gives `-inf`, so this is bit for bit the
+    /// sum over the whole grid.
     pub fn posterior(
         &self,
         method: Method,
-        observations: &[(&str, &LogHistogram)],
+        observations: &[(&str, &LnLikelihood)],
     ) -> Result<Posterior, Contradiction> {
         let mut ln_post = self.ln_prior.clone();
-        for (_, h) in observations {
-            let ln_lik = self.ln_likelihood(method, h);
-            ln_post.iter_mut().zip(&ln_lik).for_each(|(p, l)| *p += l);
+        let (mut cut_lo, mut cut_hi) = (0, LEN);
+        for (_, l) in observations {
+            if l.below == f64::NEG_INFINITY {
+                cut_lo = cut_lo.max(l.start);
+            }
+            cut_hi = cut_hi.min(l.end());
+            ln_post[l.start..l.end()]
+                .iter_mut()
+                .zip(&l.values)
+                .for_each(|(p, v)| *p += v);
         }
+        let cut_lo = cut_lo.min(LEN);
+        ln_post[..cut_lo].fill(f64::NEG_INFINITY);
+        ln_post[cut_hi.max(cut_lo)..].fill(f64::NEG_INFINITY);
         Posterior::from_ln(&ln_post).ok_or_else(|| self.diagnose(method, observations))
+    }
+
+    /// Grid ranges where the prior is above zero.
+    fn prior_support(&self) -> Vec<(usize, usize)> {
+        LnLikelihood {
+            start: 0,
+            values: self.ln_prior.clone(),
+            below: f64::NEG_INFINITY,
+        }
+        .support()
     }
 
     /// Which observations make a posterior vanish: first any that the prior alone rules out,
     /// then pairs whose likelihoods do not overlap.
-    fn diagnose(&self, method: Method, observations: &[(&str, &LogHistogram)]) -> Contradiction {
-        let liks: Vec<Vec<f64>> = observations
+    fn diagnose(&self, method: Method, observations: &[(&str, &LnLikelihood)]) -> Contradiction {
+        let prior = self.prior_support();
+        let supports: Vec<Vec<(usize, usize)>> = observations
             .iter()
-            .map(|(_, h)| self.ln_likelihood(method, h))
+            .map(|(_, l)| intersect(&prior, &l.support()))
             .collect();
-        let alive = |parts: &[&Vec<f64>]| {
-            (0..LEN).any(|j| {
-                self.ln_prior[j] + parts.iter().map(|l| l[j]).sum::<f64>() > f64::NEG_INFINITY
-            })
-        };
         let outside: Vec<String> = observations
             .iter()
-            .zip(&liks)
-            .filter(|(_, l)| !alive(&[l]))
+            .zip(&supports)
+            .filter(|(_, s)| s.is_empty())
             .map(|((id, _), _)| id.to_string())
             .collect();
         if !outside.is_empty() {
@@ -173,19 +195,10 @@ impl Engine {
         }
         // Pairs whose likelihoods do not overlap; name the observations in most such pairs
         // first, since one outlier (a mislabelled HFU, a wrong TDP) typically explains them all.
-        let n = liks.len();
-        let mut conflicts = vec![0usize; n];
-        let mut pairs = Vec::new();
-        for a in 0..n {
-            for b in a + 1..n {
-                if !alive(&[&liks[a], &liks[b]]) {
-                    conflicts[a] += 1;
-                    conflicts[b] += 1;
-                    pairs.push((a, b));
-                }
-            }
-        }
-        if pairs.is_empty() {
+        let n = supports.len();
+        let conflicts = conflict_counts(&supports);
+        let pairs = conflicts.iter().sum::<usize>() / 2;
+        if pairs == 0 {
             return Contradiction {
                 ids: observations.iter().map(|(id, _)| id.to_string()).collect(),
                 message: format!(
@@ -216,14 +229,66 @@ impl Engine {
         };
         Contradiction {
             message: format!(
-                "{} pairs of observations do not overlap under the {} method; most in conflict: {}{more}",
-                pairs.len(),
+                "{pairs} pairs of observations do not overlap under the {} method; most in conflict: {}{more}",
                 method.name(),
                 worst.join(", ")
             ),
             ids: order.iter().map(|&i| observations[i].0.to_string()).collect(),
         }
     }
+}
+
+/// The common part of two ordered lists of disjoint ranges.
+fn intersect(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        let (lo, hi) = (a[i].0.max(b[j].0), a[i].1.min(b[j].1));
+        if lo < hi {
+            out.push((lo, hi));
+        }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Above this many observations with gapped supports, pairs are judged by their supports'
+/// hulls (exact for the contiguous supports every shipped distribution gives).
+const EXACT_PAIRS_LIMIT: usize = 2000;
+
+/// For each observation, how many others its support does not meet. Contiguous supports are
+/// counted by sorting, in `n log n`: observation `i` misses every `j` that ends at or before
+/// its start or starts at or after its end.
+fn conflict_counts(supports: &[Vec<(usize, usize)>]) -> Vec<usize> {
+    let n = supports.len();
+    let gapped = supports.iter().any(|s| s.len() > 1);
+    if gapped && n <= EXACT_PAIRS_LIMIT {
+        let mut conflicts = vec![0usize; n];
+        for a in 0..n {
+            for b in a + 1..n {
+                if intersect(&supports[a], &supports[b]).is_empty() {
+                    conflicts[a] += 1;
+                    conflicts[b] += 1;
+                }
+            }
+        }
+        return conflicts;
+    }
+    let hulls: Vec<(usize, usize)> = supports
+        .iter()
+        .map(|s| (s[0].0, s[s.len() - 1].1))
+        .collect();
+    let mut starts: Vec<usize> = hulls.iter().map(|h| h.0).collect();
+    let mut ends: Vec<usize> = hulls.iter().map(|h| h.1).collect();
+    starts.sort_unstable();
+    ends.sort_unstable();
+    hulls
+        .iter()
+        .map(|&(lo, hi)| ends.partition_point(|&e| e <= lo) + (n - starts.partition_point(|&s| s < hi)))
+        .collect()
 }
 
 fn describe_ids(ids: &[String], one: &str, many: &str) -> String {
