@@ -137,8 +137,8 @@ impl Prepared {
         };
         let start = Instant::now();
         let calibration = pool.install(|| {
-            let samples = calibrate::gather(&plan, &dataset, options.control)
-                .map_err(|_| interrupted())?;
+            let samples =
+                calibrate::gather(&plan, &dataset, options.control).map_err(|_| interrupted())?;
             Ok::<_, Interrupted>(calibrate::calibrate(&plan, &dataset, &samples))
         })?;
         let wall_seconds = start.elapsed().as_secs_f64();

@@ -128,9 +128,7 @@ impl Table {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    let line = e
-                        .position()
-                        .map_or(0, |p| lines.line_at(p.byte() as usize));
+                    let line = e.position().map_or(0, |p| lines.line_at(p.byte() as usize));
                     problems.push(Problem::at(
                         file,
                         Some(line),

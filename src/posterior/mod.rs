@@ -287,7 +287,9 @@ fn conflict_counts(supports: &[Vec<(usize, usize)>]) -> Vec<usize> {
     ends.sort_unstable();
     hulls
         .iter()
-        .map(|&(lo, hi)| ends.partition_point(|&e| e <= lo) + (n - starts.partition_point(|&s| s < hi)))
+        .map(|&(lo, hi)| {
+            ends.partition_point(|&e| e <= lo) + (n - starts.partition_point(|&s| s < hi))
+        })
         .collect()
 }
 
