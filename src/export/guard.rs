@@ -80,3 +80,58 @@ pub fn check_finite(plan: &RunPlan, cal: &Calibration) -> Result<(), NonFinite> 
     }
     Err(NonFinite(bad))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calibrate::ObservationResult;
+    use crate::config::{plan, Overrides};
+    use crate::data::{Observation, PowerBasis, Precision};
+
+    #[test]
+    fn a_nan_or_zero_is_reported_with_its_row_and_column() {
+        let config = "[data]\naccelerators = \"a.csv\"\nobservations = \"o.csv\"\n\
+                      [sampling]\nquantiles = [0.5, 0.975]\n[nodes]\n\"4nm\" = { dist = \"fixed\", value = 1.0 }\n";
+        let plan = plan::from_bytes(
+            config.as_bytes(),
+            std::path::Path::new("c.toml"),
+            &Overrides::default(),
+        )
+        .unwrap();
+        let observation = Observation {
+            id: "llama".into(),
+            accelerator: "h100".into(),
+            node: "4nm".into(),
+            precision: Precision::Bf16,
+            mfu_low: 0.4,
+            mfu_high: 0.4,
+            power_w: 700.0,
+            power_basis: PowerBasis::BoardTdp,
+            peak_flops_per_s: 989.4e12,
+            source: "s".into(),
+        };
+        let mut cal = Calibration {
+            groups: Vec::new(),
+            observations: vec![ObservationResult {
+                observation,
+                samples: 1,
+                bound: Summary {
+                    mean: 3.5,
+                    sd: 0.0,
+                    quantiles: vec![3.5, 3.5],
+                },
+            }],
+            accelerators: Vec::new(),
+            total_samples: 1,
+        };
+        assert_eq!(check_finite(&plan, &cal), Ok(()));
+        cal.observations[0].bound.quantiles = vec![f64::NAN, 0.0];
+        assert_eq!(
+            check_finite(&plan, &cal).unwrap_err().0,
+            [
+                "observations.csv: llama: q0.5 = NaN",
+                "observations.csv: llama: q0.975 = 0"
+            ]
+        );
+    }
+}
