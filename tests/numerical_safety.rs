@@ -96,7 +96,7 @@ fn a_vanishing_group_names_the_observations_that_contradict_each_other() {
         "2 pairs of observations do not overlap under the efficiency method; most in conflict: \
          b (2 of 2 others), a (1 of 2 others), c (1 of 2 others)"
     );
-    assert_eq!(err.ids, ["b", "a", "c"]);
+    assert_eq!(*err.ids, ["b", "a", "c"]);
 }
 
 #[test]

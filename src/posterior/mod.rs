@@ -190,7 +190,7 @@ impl Engine {
                     "{} outside the prior's support: widen model.prior or check the data",
                     describe_ids(&outside, "implies energies", "imply energies")
                 ),
-                ids: outside,
+                ids: outside.into(),
             };
         }
         // Pairs whose likelihoods do not overlap; name the observations in most such pairs
@@ -200,7 +200,11 @@ impl Engine {
         let pairs = conflicts.iter().sum::<usize>() / 2;
         if pairs == 0 {
             return Contradiction {
-                ids: observations.iter().map(|(id, _)| id.to_string()).collect(),
+                ids: observations
+                    .iter()
+                    .map(|(id, _)| id.to_string())
+                    .collect::<Vec<_>>()
+                    .into(),
                 message: format!(
                     "the {} observations overlap pairwise but not all together under the {} method",
                     n,
@@ -233,7 +237,11 @@ impl Engine {
                 method.name(),
                 worst.join(", ")
             ),
-            ids: order.iter().map(|&i| observations[i].0.to_string()).collect(),
+            ids: order
+                .iter()
+                .map(|&i| observations[i].0.to_string())
+                .collect::<Vec<_>>()
+                .into(),
         }
     }
 }
@@ -304,8 +312,10 @@ fn describe_ids(ids: &[String], one: &str, many: &str) -> String {
 /// Observations whose joint posterior vanishes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contradiction {
-    /// The observations involved.
-    pub ids: Vec<String>,
+    /// The observations involved. Shared, because every accelerator row derived from a
+    /// contradictory group carries the contradiction: copying tens of thousands of ids per
+    /// row made memory grow with accelerators times observations.
+    pub ids: std::sync::Arc<[String]>,
     /// One line saying what contradicts what, and what to check.
     pub message: String,
 }
