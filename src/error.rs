@@ -7,6 +7,40 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// Longest piece of user text a message quotes, in characters.
+pub const SHOWN_CHARS: usize = 60;
+
+/// User text as quoted in a message: cut to [`SHOWN_CHARS`] characters, so a 1 MB field pasted
+/// by mistake gives a one-line message rather than a megabyte of terminal output.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    cut(text, SHOWN_CHARS)
+}
+
+/// `text` on one line (control characters such as a newline inside a quoted CSV field are
+/// escaped: `\n`) and cut to `max_chars` characters, saying how long it was.
+pub fn cut(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    let long = text.chars().nth(max_chars).is_some();
+    if !long && !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut out: String = text
+        .chars()
+        .take(max_chars)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if long {
+        out += &format!("... ({} characters)", text.chars().count());
+    }
+    out.into()
+}
+
 /// The part of a line a problem is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
@@ -67,7 +101,8 @@ impl fmt::Display for Problem {
             Some(Field::Char(col)) => write!(f, ":{col}")?,
             None => {}
         }
-        write!(f, ": {}", self.message)
+        // One problem, one line, whatever text the message quotes.
+        write!(f, ": {}", cut(&self.message, usize::MAX))
     }
 }
 
@@ -132,6 +167,17 @@ impl Problems {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_text_is_cut_in_messages() {
+        assert_eq!(shown("h100"), "h100");
+        assert_eq!(shown("a\nb\r"), "a\\nb\\r");
+        let long = "é".repeat(100);
+        assert_eq!(
+            shown(&long),
+            format!("{}... (100 characters)", "é".repeat(SHOWN_CHARS))
+        );
+    }
 
     #[test]
     fn display_names_file_line_and_column() {

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
@@ -12,6 +14,7 @@ use mfucal::app::{check, diff, import_epoch, limit, run, shard, validate};
 use mfucal::config::Overrides;
 use mfucal::data::Precision;
 use mfucal::export::{quantile_table, Format};
+use mfucal::sampler::Control;
 use mfucal::sampler::Shard;
 
 /// Calibrate the energy per multiply-accumulate (pJ/MAC) of AI accelerators per process node
@@ -184,6 +187,9 @@ impl From<String> for Printed {
     }
 }
 
+/// Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+const INTERRUPTED: u8 = 130;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
@@ -195,11 +201,31 @@ fn main() -> ExitCode {
             let _ = out.write_all(&printed.stdout).and_then(|()| out.flush());
             ExitCode::from(printed.exit)
         }
+        Err(e) if e.is::<run::Interrupted>() => {
+            eprintln!("{e:#}");
+            ExitCode::from(INTERRUPTED)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// The flag Ctrl-C (SIGINT) and SIGTERM set; sampling checks it once per chunk and the run
+/// then stops without writing. A second signal ends the process at once.
+fn cancel_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            INTERRUPTED.into(),
+            Arc::clone(&cancel),
+        )?;
+        signal_hook::flag::register(signal, Arc::clone(&cancel))?;
+    }
+    Ok(cancel)
 }
 
 fn check_threads(threads: Option<usize>) -> anyhow::Result<()> {
@@ -230,6 +256,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                     );
                 }
             }
+            let cancel = cancel_on_signals()?;
             let options = run::RunOptions {
                 config,
                 out,
@@ -240,13 +267,22 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 threads,
                 target_mcse,
                 shard,
-                control: Default::default(),
+                control: Control {
+                    on_chunk: None,
+                    cancel: Some(&cancel),
+                },
                 progress_bar: !quiet,
             };
             if shard.is_some() {
                 return Ok(shard::run_shard(&options)?.into());
             }
-            let report = run::run(&options)?;
+            let prepared = run::prepare_run(&options)?;
+            if !quiet {
+                for warning in &prepared.warnings {
+                    eprintln!("warning: {warning}");
+                }
+            }
+            let report = prepared.execute(&options)?;
             let summary = if quiet {
                 String::new()
             } else {

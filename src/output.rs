@@ -1,12 +1,14 @@
 //! Writing a results folder atomically: a run either replaces the whole folder or leaves the
 //! previous one untouched.
 //!
-//! Files are written and synced into a hidden sibling `.NAME.tmp-PID`, which is then renamed
-//! into place. A folder cannot be renamed over a non-empty one, so the previous results are
-//! first renamed aside to `.NAME.old-PID` and removed after the swap; if the swap fails they
-//! are renamed back. Leftovers of killed runs (hidden `.NAME.tmp-*` / `.NAME.old-*`
-//! siblings) are never read as results and are removed by the next run; if a kill landed
-//! between the two renames, the next run restores the `.old` folder first.
+//! Files are written and synced into a hidden sibling `.NAME.tmp-PID`, which then takes the
+//! place of `NAME`. On Linux the two folders are exchanged in one atomic `renameat2`
+//! (`RENAME_EXCHANGE`), and the previous results, now under the hidden name, are removed.
+//! Elsewhere (or on a file system without the exchange) the previous results are first
+//! renamed aside to `.NAME.old-PID`, then the new folder renamed into place. Leftovers of
+//! killed runs (hidden `.NAME.tmp-*` / `.NAME.old-*` siblings) are never read as results and
+//! are removed by the next run; if a kill landed between the two renames of the fallback,
+//! the next run restores the `.old` folder first.
 
 use std::fs;
 use std::io::Write;
@@ -41,25 +43,69 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
             .with_context(|| format!("cannot sync {}", path.display()))?;
     }
 
-    let old = parent.join(format!(".{name}.old-{pid}"));
+    if dir.exists() && exchange(&tmp, dir) {
+        // The previous results are now in `tmp`: a kill from here on leaves the new results
+        // in place and a hidden leftover the next run removes.
+        fs::remove_dir_all(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
+    } else {
+        swap_by_renames(&tmp, dir, &parent.join(format!(".{name}.old-{pid}")))?;
+    }
+    if let Ok(d) = fs::File::open(&parent) {
+        let _ = d.sync_all(); // make the renames durable where the platform allows
+    }
+    Ok(())
+}
+
+/// Swaps two folders in one step where the platform can (Linux `renameat2` with
+/// `RENAME_EXCHANGE`): at no instant is `dir` missing or partial. False when unsupported
+/// (other systems, file systems without it), and nothing was changed.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (Ok(a), Ok(b)) = (
+        CString::new(a.as_os_str().as_bytes()),
+        CString::new(b.as_os_str().as_bytes()),
+    ) else {
+        return false;
+    };
+    // SAFETY: both paths are NUL-terminated strings that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    rc == 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
+}
+
+/// The portable swap: a folder cannot be renamed over a non-empty one, so the previous
+/// results go aside to `old` first and are removed after; if the second rename fails they are
+/// renamed back. A kill between the two renames leaves `old`, which the next run restores.
+fn swap_by_renames(tmp: &Path, dir: &Path, old: &Path) -> Result<()> {
     let had_previous = dir.exists();
     if had_previous {
-        fs::rename(dir, &old)
+        fs::rename(dir, old)
             .with_context(|| format!("cannot move the previous {} aside", dir.display()))?;
     }
-    if let Err(e) = fs::rename(&tmp, dir) {
+    if let Err(e) = fs::rename(tmp, dir) {
         if had_previous {
-            let _ = fs::rename(&old, dir);
+            let _ = fs::rename(old, dir);
         }
-        let _ = fs::remove_dir_all(&tmp);
+        let _ = fs::remove_dir_all(tmp);
         return Err(e)
             .with_context(|| format!("cannot move the new results into {}", dir.display()));
     }
     if had_previous {
-        fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
-    }
-    if let Ok(d) = fs::File::open(&parent) {
-        let _ = d.sync_all(); // make the renames durable where the platform allows
+        fs::remove_dir_all(old).with_context(|| format!("cannot remove {}", old.display()))?;
     }
     Ok(())
 }
@@ -129,6 +175,41 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("default")]);
+    }
+
+    #[test]
+    fn portable_swap_replaces_previous_results() {
+        let root = tempfile::tempdir().unwrap();
+        let (tmp, dir, old) = (
+            root.path().join(".d.tmp-1"),
+            root.path().join("d"),
+            root.path().join(".d.old-1"),
+        );
+        for (folder, text) in [(&tmp, "new"), (&dir, "old")] {
+            fs::create_dir(folder).unwrap();
+            fs::write(folder.join("a.csv"), text).unwrap();
+        }
+        swap_by_renames(&tmp, &dir, &old).unwrap();
+        assert_eq!(fs::read(dir.join("a.csv")).unwrap(), b"new");
+        assert!(!tmp.exists() && !old.exists());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn exchange_swaps_two_folders() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        for (folder, text) in [(&a, "a"), (&b, "b")] {
+            fs::create_dir(folder).unwrap();
+            fs::write(folder.join("f"), text).unwrap();
+        }
+        if exchange(&a, &b) {
+            assert_eq!(fs::read(a.join("f")).unwrap(), b"b");
+            assert_eq!(fs::read(b.join("f")).unwrap(), b"a");
+        } else {
+            // A file system without RENAME_EXCHANGE: nothing may have moved.
+            assert_eq!(fs::read(a.join("f")).unwrap(), b"a");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::calibrate::{self, Basis, Calibration};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
 use crate::data::{self, Dataset};
 use crate::diff::{self, Diff, Snapshot};
-use crate::export::{self, manifest::RunFacts, tables};
+use crate::export::{self, guard, manifest::RunFacts, tables};
 use crate::sampler::{
     schedule, Control, ObservationModel, SampleState, Schedule, Shard, CHUNK_SAMPLES,
 };
@@ -59,12 +59,44 @@ pub struct RunReport {
     pub dataset: Dataset,
 }
 
+/// Throughput assumed to estimate a run's duration before it starts: the sampler's measured
+/// one-thread rate on the shipped data (README, Performance), rounded down.
+pub const ASSUMED_SAMPLES_PER_SECOND_PER_THREAD: f64 = 5e7;
+
+/// Runs estimated to take longer than this are announced with a warning before sampling.
+pub const LONG_RUN_WARNING_SECONDS: f64 = 600.0;
+
+/// The run stopped on request (Ctrl-C) before writing anything.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted; nothing was written, {} is unchanged", .out_dir.display())]
+pub struct Interrupted {
+    pub out_dir: PathBuf,
+}
+
 /// The checked inputs, the rayon pool and the input checksums every run needs.
-pub(crate) struct Prepared {
+pub struct Prepared {
     pub plan: RunPlan,
     pub dataset: Dataset,
-    pub pool: rayon::ThreadPool,
-    pub inputs: Vec<(String, String)>,
+    pub(crate) pool: rayon::ThreadPool,
+    pub(crate) inputs: Vec<(String, String)>,
+    /// Things to tell the user before the run starts (an estimated long duration).
+    pub warnings: Vec<String>,
+}
+
+/// Validates everything and estimates the run; nothing is sampled or written yet.
+pub fn prepare_run(options: &RunOptions) -> Result<Prepared> {
+    prepare(&options.config, &options.overrides, options.threads)
+}
+
+/// `3.2 hours`, `12 minutes`.
+fn duration(seconds: f64) -> String {
+    if seconds >= 2.0 * 86400.0 {
+        format!("{:.1} days", seconds / 86400.0)
+    } else if seconds >= 2.0 * 3600.0 {
+        format!("{:.1} hours", seconds / 3600.0)
+    } else {
+        format!("{:.0} minutes", seconds / 60.0)
+    }
 }
 
 pub(crate) fn prepare(
@@ -88,11 +120,26 @@ pub(crate) fn prepare(
             data::sha256_hex(path).with_context(|| format!("cannot read {}", path.display()))?;
         inputs.push((path.display().to_string(), digest));
     }
+    let total = plan.samples_per_observation as f64 * dataset.observations.len() as f64;
+    let threads = pool.current_num_threads();
+    let seconds = total / (ASSUMED_SAMPLES_PER_SECOND_PER_THREAD * threads as f64);
+    let mut warnings = Vec::new();
+    if seconds > LONG_RUN_WARNING_SECONDS {
+        warnings.push(format!(
+            "{total:.3e} samples ({} observations x {}) will take about {} on {threads} thread{}; \
+             Ctrl-C stops it without writing, --samples lowers it",
+            dataset.observations.len(),
+            plan.samples_per_observation,
+            duration(seconds),
+            if threads == 1 { "" } else { "s" }
+        ));
+    }
     Ok(Prepared {
         plan,
         dataset,
         pool,
         inputs,
+        warnings,
     })
 }
 
@@ -131,15 +178,35 @@ pub(crate) fn sample_pass(
 /// output folder; the previous contents of the folder are read first, for the comparison at
 /// the end of the summary.
 pub fn run(options: &RunOptions) -> Result<RunReport> {
-    if options.shard.is_some() {
-        bail!("internal: shard runs go through app::shard::run_shard");
+    prepare_run(options)?.execute(options)
+}
+
+impl Prepared {
+    /// Samples (in rounds with a target MCSE), computes the posteriors and writes the results
+    /// folder atomically; a set cancel flag stops it before anything is written
+    /// ([`Interrupted`]).
+    pub fn execute(self, options: &RunOptions) -> Result<RunReport> {
+        if options.shard.is_some() {
+            bail!("internal: shard runs go through app::shard::run_shard");
+        }
+        let Prepared {
+            plan,
+            dataset,
+            pool,
+            inputs,
+            ..
+        } = self;
+        execute(plan, dataset, pool, inputs, options)
     }
-    let Prepared {
-        plan,
-        dataset,
-        pool,
-        inputs,
-    } = prepare(&options.config, &options.overrides, options.threads)?;
+}
+
+fn execute(
+    plan: RunPlan,
+    dataset: Dataset,
+    pool: rayon::ThreadPool,
+    inputs: Vec<(String, String)>,
+    options: &RunOptions,
+) -> Result<RunReport> {
     let out_dir = options
         .out
         .clone()
@@ -163,7 +230,10 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
             first_chunk,
             shard: Shard::WHOLE,
         };
-        let round = sample_pass(&pool, &models, plan.seed, schedule, options)?;
+        let round =
+            sample_pass(&pool, &models, plan.seed, schedule, options).map_err(|_| Interrupted {
+                out_dir: out_dir.clone(),
+            })?;
         state.merge(&round).map_err(anyhow::Error::msg)?;
         rounds += 1;
         let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &state));
@@ -195,6 +265,13 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
         merged_shards: None,
     };
     let analyses = analyse(&pool, &plan, &dataset, &state, &calibration);
+    if options
+        .control
+        .cancel
+        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+    {
+        return Err(Interrupted { out_dir }.into());
+    }
     let comparison = write_results(&out_dir, &plan, &dataset, &calibration, &analyses, &facts)?;
     Ok(RunReport {
         out_dir,
@@ -231,6 +308,7 @@ pub(crate) fn write_results(
     analyses: &Analyses,
     facts: &RunFacts,
 ) -> Result<Comparison> {
+    guard::check_finite(plan, calibration)?;
     let files = [
         ("quantiles.csv", tables::quantiles_csv(plan, calibration)),
         (

@@ -51,6 +51,7 @@ pub fn run_shard(options: &RunOptions) -> Result<String> {
         dataset,
         pool,
         inputs,
+        ..
     } = prepare(&options.config, &options.overrides, options.threads)?;
     let models = calibrate::models(&plan, &dataset);
     let schedule = Schedule {
@@ -142,6 +143,7 @@ pub fn merge(
         dataset,
         pool,
         inputs,
+        ..
     } = prepare(&config, &overrides, threads)?;
     if inputs != first.inputs {
         let changed: Vec<&str> = inputs

@@ -45,6 +45,14 @@ pub enum DistSpec {
     },
 }
 
+/// Values every distribution must keep to (a prior 99 % of its mass, a sampled factor its
+/// [`TAIL`] quantiles): inside the histograms' and the posterior grid's range (2^-20 to 2^20),
+/// and far enough from 0 and infinity that products of factors stay finite.
+pub const REPRESENTABLE: (f64, f64) = (1e-6, 1e6);
+
+/// Tail probability checked against [`REPRESENTABLE`]: about what 1e11 draws reach.
+pub const TAIL: f64 = 1e-10;
+
 /// What a distribution describes; fixes the range its support must stay in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantity {
@@ -91,6 +99,8 @@ impl DistSpec {
                 quantity.describe()
             ));
         }
+        let dist = Dist { spec: self };
+        let (lowest, highest) = REPRESENTABLE;
         if quantity == Quantity::EnergyPrior {
             if let DistSpec::Fixed { .. } = self {
                 return Err(
@@ -99,8 +109,31 @@ impl DistSpec {
                         .into(),
                 );
             }
+            let inside = dist.cdf(highest) - dist.cdf(lowest);
+            if inside.is_nan() || inside < 0.99 {
+                return Err(format!(
+                    "{} puts {:.3} of its mass between {lowest} and {highest} pJ/MAC, the range \
+                     posteriors are computed on; it needs at least 0.99 there",
+                    self.describe(),
+                    inside
+                ));
+            }
+        } else {
+            // Sampled factors multiply into every implied energy: keep their far tails (what
+            // 1e11 draws can reach) finite and positive, so no draw is 0 or infinite.
+            let (q_lo, q_hi) = (dist.inverse_cdf(TAIL), dist.inverse_cdf(1.0 - TAIL));
+            if !(q_lo >= lowest && q_hi <= highest) {
+                return Err(format!(
+                    "{} reaches {} and {} at its {TAIL} and {} quantiles; a sampled factor \
+                     must stay between {lowest} and {highest}: narrow it",
+                    self.describe(),
+                    q_lo,
+                    q_hi,
+                    1.0 - TAIL
+                ));
+            }
         }
-        Ok(Dist { spec: self })
+        Ok(dist)
     }
 
     /// False when the support reaches a value of exactly zero with positive density or mass.

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::dist::{Dist, DistSpec, Quantity};
 use super::raw::RawConfig;
-use crate::error::{Field, InputErrors, Problem, Problems};
+use crate::error::{cut, shown, Field, InputErrors, Problem, Problems};
 use crate::units::DEFAULT_FLOPS_PER_MAC;
 
 /// Refuse more samples per observation than this: at about 1e8 samples/s it is already
@@ -102,39 +102,53 @@ impl RunPlan {
 /// Reads, parses and resolves a config file.
 pub fn load(config_path: &Path, overrides: &Overrides) -> Result<RunPlan, InputErrors> {
     let file = normalize(config_path);
-    let text = match std::fs::read(config_path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                let line = line_of(
-                    &String::from_utf8_lossy(e.as_bytes()),
-                    e.utf8_error().valid_up_to(),
-                );
-                return Err(InputErrors(vec![Problem::at(
-                    &file,
-                    Some(line),
-                    "is not valid UTF-8; save the file as UTF-8",
-                )]));
-            }
-        },
+    match std::fs::read(config_path) {
+        Ok(bytes) => from_bytes(&bytes, &file, overrides),
         Err(e) => {
+            let why = if config_path.is_dir() {
+                "is a folder, not a config file; pass the .toml file with --config".to_string()
+            } else {
+                format!("cannot read the config file: {e}")
+            };
+            Err(InputErrors(vec![Problem::at(&file, None, why)]))
+        }
+    }
+}
+
+/// [`load`] on the file's bytes: parses and resolves them. `file` is the config's path (paths
+/// in it are relative to its folder, messages name it).
+pub fn from_bytes(
+    bytes: &[u8],
+    file: &Path,
+    overrides: &Overrides,
+) -> Result<RunPlan, InputErrors> {
+    // A byte-order mark, as Windows editors write, is not part of the TOML.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64
+                + 1;
             return Err(InputErrors(vec![Problem::at(
-                &file,
-                None,
-                format!("cannot read the config file: {e}"),
-            )]))
+                file,
+                Some(line),
+                "is not valid UTF-8; save the file as UTF-8",
+            )]));
         }
     };
-    let raw: RawConfig = toml::from_str(&text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
         InputErrors(vec![Problem::new(
-            &file,
+            file,
             Some(line),
             Some(Field::Char(col)),
-            e.message().trim().to_string(),
+            cut(e.message().trim(), 400).into_owned(),
         )])
     })?;
-    resolve(raw, &text, &file, overrides)
+    resolve(raw, text, file, overrides)
 }
 
 /// Turns a parsed config into a plan, collecting every problem.
@@ -157,7 +171,7 @@ fn resolve(
                 "name",
                 format!(
                     "'{}' is not a folder name; use letters, digits, '-' or '_'",
-                    n.get_ref()
+                    shown(n.get_ref())
                 ),
             );
             String::new()
@@ -234,13 +248,16 @@ fn resolve(
                     Some(method) if methods.contains(&method) => found.key(
                         Some(m.span()),
                         "model.methods",
-                        format!("'{s}' is listed twice"),
+                        format!("'{}' is listed twice", shown(s)),
                     ),
                     Some(method) => methods.push(method),
                     None => found.key(
                         Some(m.span()),
                         "model.methods",
-                        format!("unknown method '{s}'; use \"bound\" and/or \"efficiency\""),
+                        format!(
+                            "unknown method '{}'; use \"bound\" and/or \"efficiency\"",
+                            shown(s)
+                        ),
                     ),
                 }
             }
@@ -336,7 +353,10 @@ fn resolve(
         found.key(
             span,
             "model.reference_node",
-            format!("'{reference_node}' has no entry in [nodes]; add \"{reference_node}\" = {{ dist = \"fixed\", value = 1.0 }}"),
+            format!(
+                "'{0}' has no entry in [nodes]; add \"{0}\" = {{ dist = \"fixed\", value = 1.0 }}",
+                shown(&reference_node)
+            ),
         );
     } else if let Some(n) = nodes.iter().find(|n| n.node == reference_node) {
         if n.scale.fixed_value().is_some_and(|v| v != 1.0) {

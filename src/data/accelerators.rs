@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::table::Table;
+use super::table::{self, Table};
 use super::{PowerBasis, Precision};
-use crate::error::Problems;
+use crate::error::{shown, Problems};
 
 pub const COLUMNS: [&str; 8] = [
     "accelerator",
@@ -37,11 +37,20 @@ pub struct AcceleratorSpec {
 
 /// Loads and checks every row; the problems name file, line and column.
 pub fn load(path: &Path, file: &Path, problems: &mut Problems) -> Vec<AcceleratorSpec> {
-    let Some(table) = Table::read(path, file, &COLUMNS, problems) else {
+    table::read_file(path, file, problems)
+        .map(|bytes| load_bytes(&bytes, file, problems))
+        .unwrap_or_default()
+}
+
+/// [`load`] on the file's bytes (`file` is the name messages show).
+pub fn load_bytes(bytes: &[u8], file: &Path, problems: &mut Problems) -> Vec<AcceleratorSpec> {
+    let Some(table) = Table::parse(bytes, file, &COLUMNS, problems) else {
         return Vec::new();
     };
     let mut specs: Vec<AcceleratorSpec> = Vec::new();
     let mut seen: HashMap<(String, Precision), u64> = HashMap::new();
+    // The first accepted row of each accelerator, whose board facts the others must match.
+    let mut first_row: HashMap<String, usize> = HashMap::new();
     for row in &table.rows {
         let accelerator = table.required_text(row, "accelerator", problems);
         let vendor = table.required_text(row, "vendor", problems);
@@ -95,12 +104,16 @@ pub fn load(path: &Path, file: &Path, problems: &mut Problems) -> Vec<Accelerato
             problems.push(table.problem(
                 row,
                 "precision",
-                format!("{accelerator} {} is already on line {first}; keep one row per accelerator and precision", precision.name()),
+                format!(
+                    "{} {} is already on line {first}; keep one row per accelerator and precision",
+                    shown(accelerator),
+                    precision.name()
+                ),
             ));
             continue;
         }
         // An accelerator's board facts must agree across its precision rows.
-        if let Some(other) = specs.iter().find(|s| s.accelerator == accelerator) {
+        if let Some(other) = first_row.get(accelerator).map(|&i| &specs[i]) {
             let clash = if other.node != node {
                 Some(("node", other.node.clone(), node.to_string()))
             } else if other.tdp_w != tdp_w {
@@ -118,11 +131,14 @@ pub fn load(path: &Path, file: &Path, problems: &mut Problems) -> Vec<Accelerato
                 problems.push(table.problem(
                     row,
                     column,
-                    format!("{accelerator} has {column} {was} on line {} but {now} here; one accelerator has one {column}", other.line),
+                    format!("{} has {column} {} on line {} but {} here; one accelerator has one {column}", shown(accelerator), shown(&was), other.line, shown(&now)),
                 ));
                 continue;
             }
         }
+        first_row
+            .entry(accelerator.to_string())
+            .or_insert(specs.len());
         specs.push(AcceleratorSpec {
             accelerator: accelerator.to_string(),
             vendor: vendor.to_string(),

@@ -18,7 +18,7 @@
 
 use std::path::Path;
 
-use super::table::{parse_number, Table};
+use super::table::{self, parse_number, Table};
 use super::{PowerBasis, Precision};
 use crate::error::{InputErrors, Problems};
 use crate::units;
@@ -129,7 +129,9 @@ pub fn read(path: &Path) -> Result<EpochImport, InputErrors> {
         DATASHEET,
     ];
     required.extend(PEAK_COLUMNS.iter().map(|(c, _)| *c));
-    let Some(table) = Table::read(path, path, &required, &mut problems) else {
+    let bytes = table::read_file(path, path, &mut problems);
+    let table = bytes.and_then(|b| Table::parse(&b, path, &required, &mut problems));
+    let Some(table) = table else {
         return Err(problems
             .finish(())
             .expect_err("a failed read leaves a problem"));

@@ -6,6 +6,7 @@ pub mod observations;
 pub mod table;
 pub mod warnings;
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -14,7 +15,7 @@ pub use accelerators::AcceleratorSpec;
 pub use observations::MfuObservation;
 
 use crate::config::RunPlan;
-use crate::error::{InputErrors, Problem, Problems};
+use crate::error::{shown, InputErrors, Problem, Problems};
 use crate::units;
 
 /// Number formats whose energy per MAC is calibrated separately: an FP8 MAC is not a BF16 MAC.
@@ -55,7 +56,10 @@ impl Precision {
                 if s.is_empty() {
                     "is empty; use one of tf32, bf16, fp16, fp8, int8".to_string()
                 } else {
-                    format!("unknown precision '{s}'; use one of tf32, bf16, fp16, fp8, int8")
+                    format!(
+                        "unknown precision '{}'; use one of tf32, bf16, fp16, fp8, int8",
+                        shown(s)
+                    )
                 }
             })
     }
@@ -94,7 +98,8 @@ impl PowerBasis {
             "" | "board_tdp" => Ok(PowerBasis::BoardTdp),
             "chip_measured_mean" => Ok(PowerBasis::ChipMeasuredMean),
             _ => Err(format!(
-                "unknown power basis '{s}'; use board_tdp or chip_measured_mean"
+                "unknown power basis '{}'; use board_tdp or chip_measured_mean",
+                shown(s)
             )),
         }
     }
@@ -135,6 +140,11 @@ pub struct Dataset {
     pub excluded: Vec<MfuObservation>,
 }
 
+/// Energies at 100 % MFU outside this range (pJ/MAC) cannot be right: they are a unit slip
+/// (a peak in FLOP/s rather than TFLOPS, a TDP in mW), and they would leave the range the
+/// histograms and the posterior grid represent (2^-20 to 2^20 pJ).
+pub const FULL_UTILISATION_PJ_RANGE: (f64, f64) = (1e-4, 1e4);
+
 impl Dataset {
     /// Loads both files and checks them against each other and the plan.
     pub fn load(plan: &RunPlan) -> Result<Dataset, InputErrors> {
@@ -143,30 +153,80 @@ impl Dataset {
         let obs_file = &plan.observations_path;
         let accelerators = accelerators::load(acc_file, acc_file, &mut problems);
         let raw = observations::load(obs_file, obs_file, &mut problems);
+        Dataset::check(plan, accelerators, raw, problems)
+    }
 
+    /// [`Dataset::load`] on the two files' bytes; messages name the plan's paths.
+    pub fn from_bytes(
+        plan: &RunPlan,
+        accelerators: &[u8],
+        observations: &[u8],
+    ) -> Result<Dataset, InputErrors> {
+        let mut problems = Problems::default();
+        let accelerators =
+            accelerators::load_bytes(accelerators, &plan.accelerators_path, &mut problems);
+        let raw = observations::load_bytes(observations, &plan.observations_path, &mut problems);
+        Dataset::check(plan, accelerators, raw, problems)
+    }
+
+    /// The checks across files: nodes against `[nodes]`, observations against accelerators.
+    /// Lookups are hashed, so the cost is linear in the number of rows.
+    fn check(
+        plan: &RunPlan,
+        accelerators: Vec<AcceleratorSpec>,
+        raw: Vec<MfuObservation>,
+        mut problems: Problems,
+    ) -> Result<Dataset, InputErrors> {
+        let acc_file = &plan.accelerators_path;
+        let obs_file = &plan.observations_path;
+        let (lowest, highest) = FULL_UTILISATION_PJ_RANGE;
+        let mut missing_nodes: HashSet<&str> = HashSet::new();
         for spec in &accelerators {
-            if plan.node_scale(&spec.node).is_none() && !problems_has_node(&problems, &spec.node) {
+            // One message per missing node is enough; the first row that uses it carries it.
+            if plan.node_scale(&spec.node).is_none() && missing_nodes.insert(&spec.node) {
                 problems.push(Problem::column(
                     acc_file,
                     spec.line,
                     "node",
                     format!(
                         "node '{}' has no entry in the config's [nodes] ({}); add \"{}\" = {{ dist = ... }} there",
-                        spec.node,
+                        shown(&spec.node),
                         plan.config_path.display(),
-                        spec.node
+                        shown(&spec.node)
+                    ),
+                ));
+            }
+            let full = units::pj_per_mac(
+                spec.tdp_w,
+                units::peak_flops_per_s(spec.dense_peak_tflops),
+                plan.flops_per_mac,
+            );
+            if !(lowest..=highest).contains(&full) {
+                problems.push(Problem::column(
+                    acc_file,
+                    spec.line,
+                    "dense_peak_tflops",
+                    format!(
+                        "{} W at {} {} implies {} pJ/MAC at 100 % MFU, outside {lowest} to {highest}; \
+                         check the units (tdp_w in watts, dense_peak_tflops in TFLOPS)",
+                        spec.tdp_w,
+                        spec.dense_peak_tflops,
+                        spec.precision.throughput_unit(),
+                        crate::export::number(full)
                     ),
                 ));
             }
         }
 
+        // Accelerator id -> its row at each precision (indexed like `Precision::ALL`).
+        let mut by_id: HashMap<&str, [Option<usize>; 5]> = HashMap::new();
+        for (i, spec) in accelerators.iter().enumerate() {
+            by_id.entry(&spec.accelerator).or_default()[spec.precision as usize] = Some(i);
+        }
         let mut observations = Vec::new();
         let mut excluded = Vec::new();
         for obs in raw {
-            let known = accelerators
-                .iter()
-                .any(|a| a.accelerator == obs.accelerator);
-            if !known {
+            let Some(rows) = by_id.get(obs.accelerator.as_str()) else {
                 if !accelerators.is_empty() {
                     problems.push(Problem::column(
                         obs_file,
@@ -174,28 +234,25 @@ impl Dataset {
                         "accelerator",
                         format!(
                             "unknown accelerator '{}'; add it to {} or fix the id",
-                            obs.accelerator,
+                            shown(&obs.accelerator),
                             acc_file.display()
                         ),
                     ));
                 }
                 continue;
-            }
+            };
             if obs.exclude.is_some() {
                 excluded.push(obs);
                 continue;
             }
-            let Some(spec) = accelerators
-                .iter()
-                .find(|a| a.accelerator == obs.accelerator && a.precision == obs.precision)
-            else {
+            let Some(spec) = rows[obs.precision as usize].map(|i| &accelerators[i]) else {
                 problems.push(Problem::column(
                     obs_file,
                     obs.line,
                     "precision",
                     format!(
                         "accelerator '{}' has no {} row in {}; add its dense {} peak there or fix the precision",
-                        obs.accelerator,
+                        shown(&obs.accelerator),
                         obs.precision.name(),
                         acc_file.display(),
                         obs.precision.name()
@@ -236,14 +293,6 @@ impl Dataset {
             .iter()
             .find(|a| a.accelerator == id && a.precision == precision)
     }
-}
-
-/// One message per missing node is enough; the first row that uses it carries it.
-fn problems_has_node(problems: &Problems, node: &str) -> bool {
-    problems.iter().any(|p| {
-        p.message
-            .starts_with(&format!("node '{node}' has no entry"))
-    })
 }
 
 /// SHA-256 of a file, hex, for the manifest.

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::table::Table;
+use super::table::{self, Table};
 use super::Precision;
-use crate::error::Problems;
+use crate::error::{shown, Problems};
 
 pub const COLUMNS: [&str; 6] = [
     "id",
@@ -15,6 +15,10 @@ pub const COLUMNS: [&str; 6] = [
     "mfu_high",
     "source",
 ];
+
+/// Smallest MFU accepted. Published runs are above 0.1; far below this a value is a typo, and
+/// it would imply energies beyond what the histograms represent.
+pub const MIN_MFU: f64 = 1e-3;
 
 /// A published MFU figure or range, as written.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +37,14 @@ pub struct MfuObservation {
 
 /// Loads and checks every row on its own; cross-file checks are in [`super::Dataset`].
 pub fn load(path: &Path, file: &Path, problems: &mut Problems) -> Vec<MfuObservation> {
-    let Some(table) = Table::read(path, file, &COLUMNS, problems) else {
+    table::read_file(path, file, problems)
+        .map(|bytes| load_bytes(&bytes, file, problems))
+        .unwrap_or_default()
+}
+
+/// [`load`] on the file's bytes (`file` is the name messages show).
+pub fn load_bytes(bytes: &[u8], file: &Path, problems: &mut Problems) -> Vec<MfuObservation> {
+    let Some(table) = Table::parse(bytes, file, &COLUMNS, problems) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -45,7 +56,10 @@ pub fn load(path: &Path, file: &Path, problems: &mut Problems) -> Vec<MfuObserva
                 problems.push(table.problem(
                     row,
                     "id",
-                    format!("duplicate id '{id}' (first on line {first}); ids must be unique"),
+                    format!(
+                        "duplicate id '{}' (first on line {first}); ids must be unique",
+                        shown(id)
+                    ),
                 ));
             }
         }
@@ -56,7 +70,8 @@ pub fn load(path: &Path, file: &Path, problems: &mut Problems) -> Vec<MfuObserva
             .ok();
         let mut mfu = |column: &str| {
             let x = table.number(row, column, problems)?;
-            let why = if x > 1.0 && x <= 100.0 {
+            // 5 to 100 reads as a percent; just above 1 is more likely a slip than 1.5 %.
+            let why = if (5.0..=100.0).contains(&x) {
                 format!(
                     "{x} looks like a percent; MFU is a fraction in (0, 1], write {}",
                     x / 100.0
@@ -65,6 +80,8 @@ pub fn load(path: &Path, file: &Path, problems: &mut Problems) -> Vec<MfuObserva
                 format!("{x} is above 1; MFU is a fraction in (0, 1]")
             } else if x <= 0.0 {
                 format!("{x} must be above 0; MFU is a fraction in (0, 1]")
+            } else if x < MIN_MFU {
+                format!("{x} is below {MIN_MFU}: no published training run uses so little of its peak; check the value (MFU is a fraction in (0, 1])")
             } else {
                 return Some(x);
             };

@@ -7,7 +7,27 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Problem, Problems};
+use crate::error::{shown, Problem, Problems};
+
+/// How to fix a file that is not UTF-8.
+const NOT_UTF8: &str = "save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)";
+
+/// Reads an input file whole; a file that cannot be read is a located problem, not a crash.
+pub fn read_file(path: &Path, file: &Path, problems: &mut Problems) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            let why = if path.is_dir() {
+                "is a folder, not a CSV file; point the config's [data] entry at the file"
+                    .to_string()
+            } else {
+                format!("cannot be read ({e}); check the path in the config's [data] section")
+            };
+            problems.push(Problem::at(file, None, why));
+            None
+        }
+    }
+}
 
 /// A CSV file: its header and its records, each with the line it starts on.
 pub struct Table {
@@ -23,41 +43,16 @@ pub struct Row {
 }
 
 impl Table {
-    /// Reads `path`, checking that every column of `required` is in the header.
-    /// `file` is the name messages show. Returns `None` when nothing useful can be read.
-    pub fn read(
-        path: &Path,
+    /// Parses a CSV file's bytes (see [`read_file`]), checking that every column of `required`
+    /// is in the header. `file` is the name messages show. Returns `None` when nothing useful
+    /// can be read.
+    pub fn parse(
+        bytes: &[u8],
         file: &Path,
         required: &[&str],
         problems: &mut Problems,
     ) -> Option<Table> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                let why = if path.is_dir() {
-                    "is a folder, not a CSV file; point the config's [data] entry at the file"
-                        .to_string()
-                } else {
-                    format!("cannot be read ({e}); check the path in the config's [data] section")
-                };
-                problems.push(Problem::at(file, None, why));
-                return None;
-            }
-        };
-        if let Err(e) = std::str::from_utf8(&bytes) {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64
-                + 1;
-            problems.push(Problem::at(
-                file,
-                Some(line),
-                "is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)",
-            ));
-            return None;
-        }
-        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             problems.push(Problem::at(
                 file,
@@ -73,8 +68,21 @@ impl Table {
             .flexible(true)
             .trim(csv::Trim::All)
             .from_reader(body);
-        let header = match reader.headers() {
-            Ok(h) => h.clone(),
+        let header = match reader.byte_headers() {
+            Ok(h) => match csv::StringRecord::from_byte_record(h.clone()) {
+                Ok(h) => h,
+                Err(e) => {
+                    problems.push(Problem::at(
+                        file,
+                        Some(1),
+                        format!(
+                            "the header's field {} is not valid UTF-8; {NOT_UTF8}",
+                            e.utf8_error().field() + 1
+                        ),
+                    ));
+                    return None;
+                }
+            },
             Err(e) => {
                 problems.push(Problem::at(
                     file,
@@ -90,7 +98,7 @@ impl Table {
                 problems.push(Problem::column(
                     file,
                     1,
-                    name,
+                    &shown(name),
                     "appears twice in the header; keep one",
                 ));
             }
@@ -114,38 +122,56 @@ impl Table {
             }
         }
         let mut rows = Vec::new();
-        for record in reader.records() {
-            match record {
-                Ok(fields) => {
-                    let line = fields.position().map_or(0, |p| p.line());
-                    if fields.iter().all(str::is_empty) {
-                        continue; // a blank or all-commas line, as spreadsheets leave at the end
-                    }
-                    if fields.len() != header.len() {
-                        problems.push(Problem::at(
-                            file,
-                            Some(line),
-                            format!(
-                                "has {} fields but the header has {}; quote fields that contain commas",
-                                fields.len(),
-                                header.len()
-                            ),
-                        ));
-                        continue;
-                    }
-                    rows.push(Row { line, fields });
-                }
+        let mut any_record = false;
+        let mut lines = LineCounter::new(body);
+        for record in reader.byte_records() {
+            let record = match record {
+                Ok(r) => r,
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = e.position().map_or(0, |p| lines.line_at(p.byte() as usize));
                     problems.push(Problem::at(
                         file,
                         Some(line),
                         format!("is not valid CSV: {e}"),
                     ));
+                    continue;
+                }
+            };
+            // The reader's own line count is off for CRLF files; count '\n' up to the record.
+            let line = record
+                .position()
+                .map_or(0, |p| lines.line_at(p.byte() as usize));
+            if record.iter().all(<[u8]>::is_empty) {
+                continue; // a blank or all-commas line, as spreadsheets leave at the end
+            }
+            any_record = true;
+            if record.len() != header.len() {
+                problems.push(Problem::at(
+                    file,
+                    Some(line),
+                    format!(
+                        "has {} fields but the header has {}; quote fields that contain commas",
+                        record.len(),
+                        header.len()
+                    ),
+                ));
+                continue;
+            }
+            match csv::StringRecord::from_byte_record(record) {
+                Ok(fields) => rows.push(Row { line, fields }),
+                Err(e) => {
+                    // Name the column, so a Latin-1 'é' in a source is found at once.
+                    let column = header.get(e.utf8_error().field()).unwrap_or("?");
+                    problems.push(Problem::column(
+                        file,
+                        line,
+                        &shown(column),
+                        format!("is not valid UTF-8; {NOT_UTF8}"),
+                    ));
                 }
             }
         }
-        if rows.is_empty() && !missing {
+        if !any_record && !missing {
             problems.push(Problem::at(
                 file,
                 Some(1),
@@ -229,25 +255,60 @@ impl Table {
     }
 }
 
+/// 1-based line numbers of increasing byte offsets, in one pass over the text.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte at or after `offset` that is not a line end: the reader
+    /// places a record after the `\r` of a CRLF, on the `\n`.
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let mut offset = offset.min(self.text.len());
+        while matches!(self.text.get(offset), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
+        if offset > self.offset {
+            self.line += self.text[self.offset..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
 /// Parses a plain decimal, explaining what is wrong in terms a spreadsheet user recognises.
-pub fn parse_number(s: &str) -> Result<f64, String> {
-    if s.is_empty() {
+pub fn parse_number(text: &str) -> Result<f64, String> {
+    let s = shown(text);
+    if text.is_empty() {
         return Err("is empty; write a number".into());
     }
-    if let Some(pct) = s.strip_suffix('%') {
+    if let Some(pct) = text.strip_suffix('%') {
         let hint = match pct.trim().parse::<f64>() {
             Ok(v) if v.is_finite() => format!("; write the fraction {}", v / 100.0),
             _ => String::new(),
         };
         return Err(format!("'{s}' looks like a percent{hint}"));
     }
-    let lower = s.to_ascii_lowercase();
+    let lower = text.to_ascii_lowercase();
     if lower.contains("inf") || lower.contains("nan") {
         return Err(format!(
             "'{s}' is not a finite number; write a plain decimal"
         ));
     }
-    match s.parse::<f64>() {
+    match text.parse::<f64>() {
         Ok(x) if x.is_finite() => Ok(if x == 0.0 { 0.0 } else { x }), // -0 reads as 0
         Ok(_) => Err(format!("'{s}' is too large to be a finite number")),
         Err(_) => Err(format!(

@@ -1,6 +1,7 @@
 //! Exporters: results in, bytes out, no I/O. [`crate::output`] owns the files.
 
 pub mod diff;
+pub mod guard;
 pub mod manifest;
 pub mod ppc;
 pub mod quantile_table;

@@ -48,6 +48,30 @@ impl LnLikelihood {
         }
     }
 
+    /// Half-open ranges of window points (of `len`) where the log-likelihood is finite.
+    pub fn support(&self, len: usize) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        let mut push = |a: usize, b: usize| match out.last_mut() {
+            Some(last) if last.1 == a => last.1 = b,
+            _ if a < b => out.push((a, b)),
+            _ => {}
+        };
+        let start = self.start.min(len);
+        let end = (self.start + self.values.len()).min(len);
+        if self.below > f64::NEG_INFINITY {
+            push(0, start);
+        }
+        for (i, v) in self.values.iter().enumerate().take(end - start) {
+            if *v > f64::NEG_INFINITY {
+                push(start + i, start + i + 1);
+            }
+        }
+        if self.above > f64::NEG_INFINITY {
+            push(end, len);
+        }
+        out
+    }
+
     /// The value at window point `j`.
     pub fn at(&self, j: usize) -> f64 {
         if j < self.start {

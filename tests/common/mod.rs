@@ -122,3 +122,65 @@ pub fn num(row: &HashMap<String, String>, column: &str) -> f64 {
         .parse()
         .unwrap_or_else(|_| panic!("{column} = {:?}", row[column]))
 }
+
+/// The problems a failed command listed on stderr, one per line, without the indent.
+pub fn problem_lines(o: &Output) -> Vec<String> {
+    stderr(o)
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .map(String::from)
+        .collect()
+}
+
+/// Names in the fixture's top folder: `configs` and `datasets` until something is written.
+pub fn top_level(f: &Fixture) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(f.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Runs `run ARGS` then `validate` on a broken fixture: both exit with status 1 and list
+/// exactly `expected`, each a `(location, message fragment)` where the location is the exact
+/// `FILE:LINE: column NAME:` (or `key NAME:`) start of the line; nothing is written.
+pub fn assert_rejected_at(f: &Fixture, args: &[&str], expected: &[(&str, &str)]) {
+    let run = f.run(args);
+    assert_eq!(run.status.code(), Some(1), "run: {}", stderr(&run));
+    let text = stderr(&run);
+    assert!(
+        text.starts_with("error: ") && text.contains("nothing was written"),
+        "{text}"
+    );
+    let lines = problem_lines(&run);
+    assert_eq!(lines.len(), expected.len(), "problems listed:\n{text}");
+    for (line, (location, fragment)) in lines.iter().zip(expected) {
+        let rest = line
+            .strip_prefix(location)
+            .unwrap_or_else(|| panic!("expected location\n  {location}\nin\n  {line}"));
+        assert!(
+            rest.contains(fragment),
+            "expected\n  {fragment}\nin\n  {line}"
+        );
+    }
+    assert_eq!(
+        top_level(f),
+        ["configs", "datasets"],
+        "a rejected run wrote something"
+    );
+    if args.is_empty() {
+        let validate = f.mfucal(&["validate", "--config", "configs/test.toml"]);
+        assert_eq!(validate.status.code(), Some(1));
+        assert_eq!(stderr(&validate), text, "validate and run disagree");
+    }
+}
+
+/// The three tables of a run in `out_rel` (the manifest holds checksums and timings, which
+/// legitimately differ between equivalent inputs).
+pub fn tables(f: &Fixture, out_rel: &str) -> Vec<Vec<u8>> {
+    ["quantiles.csv", "observations.csv", "accelerators.csv"]
+        .iter()
+        .map(|t| std::fs::read(f.path(out_rel).join(t)).unwrap())
+        .collect()
+}
