@@ -100,6 +100,11 @@ impl Schedule {
     }
 }
 
+thread_local! {
+    /// A worker's dense accumulator, allocated once per thread and left empty between tasks.
+    static ACCUMULATORS: std::cell::RefCell<Accumulators> = std::cell::RefCell::new(Accumulators::default());
+}
+
 /// Runs one pass on the current rayon pool: tasks are (observation, batch) pairs, each worker
 /// reusing one dense accumulator.
 pub fn sample(
@@ -112,20 +117,27 @@ pub fn sample(
         .flat_map(|i| (0..BATCHES).map(move |b| (i, b)))
         .filter(|&(_, b)| schedule.chunks(b).next().is_some())
         .collect();
+    // One task per job (tasks differ in cost: an observation at the reference node bins two
+    // values per sample, others four), so idle workers always find one to steal; each worker
+    // keeps one dense accumulator for all its tasks.
     let results: Vec<_> = tasks
         .par_iter()
-        .map_init(Accumulators::default, |acc, &(i, b)| {
-            for chunk in schedule.chunks(b) {
-                if control.cancelled() {
-                    break;
+        .with_max_len(1)
+        .map(|&(i, b)| {
+            ACCUMULATORS.with(|acc| {
+                let acc = &mut *acc.borrow_mut();
+                for chunk in schedule.chunks(b) {
+                    if control.cancelled() {
+                        break;
+                    }
+                    let len = schedule.chunk_len(chunk);
+                    models[i].sample_chunk(acc, seed, chunk, len);
+                    if let Some(report) = control.on_chunk {
+                        report(len);
+                    }
                 }
-                let len = schedule.chunk_len(chunk);
-                models[i].sample_chunk(acc, seed, chunk, len);
-                if let Some(report) = control.on_chunk {
-                    report(len);
-                }
-            }
-            (i, b, acc.take(&models[i]))
+                (i, b, acc.take(&models[i]))
+            })
         })
         .collect();
     if control.cancelled() {
