@@ -72,15 +72,28 @@ impl Default for Accumulator {
 impl Accumulator {
     #[inline(always)]
     pub fn add(&mut self, value: f64) {
+        self.bin(value);
+        self.widen(value, value);
+    }
+
+    /// Counts `value` without updating the minimum and maximum: the hot loop keeps those in
+    /// registers for a whole chunk and reports them once with [`Accumulator::widen`] (stores to
+    /// the counts would otherwise force reloading them from memory on every sample).
+    #[inline(always)]
+    pub fn bin(&mut self, value: f64) {
         debug_assert!(value > 0.0 && value.is_finite(), "binned value {value}");
         self.counts[slot(value)] += 1;
-        // Plain comparisons, not f64::min/max (which also handle NaN, impossible here): after
-        // the first few samples a new extreme is rare, so the branches are predicted.
-        if value < self.min {
-            self.min = value;
+    }
+
+    /// Extends the recorded range to `[min, max]`.
+    #[inline(always)]
+    pub fn widen(&mut self, min: f64, max: f64) {
+        // Plain comparisons, not f64::min/max (which also handle NaN, impossible here).
+        if min < self.min {
+            self.min = min;
         }
-        if value > self.max {
-            self.max = value;
+        if max > self.max {
+            self.max = max;
         }
     }
 

@@ -188,22 +188,35 @@ impl ObservationModel {
     /// The hot loop: `len` samples of chunk `chunk`; see the module documentation.
     pub fn sample_chunk(&self, acc: &mut Accumulators, seed: u64, chunk: u64, len: u64) {
         let rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, self.stream_key, chunk));
-        // Two copies of the loop, chosen once per chunk, not per sample.
-        if self.at_reference_node {
-            self.sample_loop::<false>(acc, rng, len)
-        } else {
-            self.sample_loop::<true>(acc, rng, len)
+        // Copies of the loop, chosen once per chunk, not per sample: at the reference node the
+        // pooled values are the values; with MFU and peak factor both fixed (most published
+        // runs) `P k / (F m c)` is one constant and the loop needs no division.
+        let fixed_mc = match (self.mfu, self.peak_factor) {
+            (Sampler::Fixed(m), Sampler::Fixed(c)) => {
+                Some(self.pj_per_mac_at_full_utilisation / (m * c))
+            }
+            _ => None,
+        };
+        match (self.at_reference_node, fixed_mc) {
+            (false, None) => self.sample_loop::<true, false>(acc, rng, len, 0.0),
+            (false, Some(k)) => self.sample_loop::<true, true>(acc, rng, len, k),
+            (true, None) => self.sample_loop::<false, false>(acc, rng, len, 0.0),
+            (true, Some(k)) => self.sample_loop::<false, true>(acc, rng, len, k),
         }
     }
 
+    /// `FIXED_MC`: MFU and peak factor are fixed and `bound_per_u` is `P k / (F m c)`.
     #[inline(always)]
-    fn sample_loop<const POOLED: bool>(
+    fn sample_loop<const POOLED: bool, const FIXED_MC: bool>(
         &self,
         acc: &mut Accumulators,
         mut rng: Xoshiro256PlusPlus,
         len: u64,
+        bound_per_u: f64,
     ) {
         let full = self.pj_per_mac_at_full_utilisation;
+        // Each histogram's extremes, kept in registers for the chunk (see Accumulator::bin).
+        let mut extremes = [(f64::INFINITY, f64::NEG_INFINITY); 4];
         for _ in 0..len {
             let m = self.mfu.draw(&mut rng);
             let u = self.power_fraction.draw(&mut rng);
@@ -212,15 +225,42 @@ impl ObservationModel {
             // Drawn even at the reference node (scale fixed 1, no random number used), so
             // every observation's streams follow the same recipe.
             let inv_s = self.inverse_node_scale.draw(&mut rng);
-            let bound = full * u / (m * c);
+            let bound = if FIXED_MC {
+                bound_per_u * u
+            } else {
+                full * u / (m * c)
+            };
             let efficiency = bound * eta;
-            acc.bound.add(bound);
-            acc.efficiency.add(efficiency);
+            acc.bound.bin(bound);
+            acc.efficiency.bin(efficiency);
+            widen(&mut extremes[0], bound);
+            widen(&mut extremes[1], efficiency);
             if POOLED {
-                acc.pooled_bound.add(bound * inv_s);
-                acc.pooled_efficiency.add(efficiency * inv_s);
+                let (pooled_bound, pooled_efficiency) = (bound * inv_s, efficiency * inv_s);
+                acc.pooled_bound.bin(pooled_bound);
+                acc.pooled_efficiency.bin(pooled_efficiency);
+                widen(&mut extremes[2], pooled_bound);
+                widen(&mut extremes[3], pooled_efficiency);
             }
         }
+        let [b, e, pb, pe] = extremes;
+        acc.bound.widen(b.0, b.1);
+        acc.efficiency.widen(e.0, e.1);
+        if POOLED {
+            acc.pooled_bound.widen(pb.0, pb.1);
+            acc.pooled_efficiency.widen(pe.0, pe.1);
+        }
+    }
+}
+
+/// Extends `(min, max)` to include `v`; plain comparisons (no NaN can occur here).
+#[inline(always)]
+fn widen(range: &mut (f64, f64), v: f64) {
+    if v < range.0 {
+        range.0 = v;
+    }
+    if v > range.1 {
+        range.1 = v;
     }
 }
 
