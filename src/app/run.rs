@@ -61,7 +61,7 @@ pub struct RunReport {
 
 /// Throughput assumed to estimate a run's duration before it starts: the sampler's measured
 /// one-thread rate on the shipped data (README, Performance), rounded down.
-pub const ASSUMED_SAMPLES_PER_SECOND_PER_THREAD: f64 = 5e7;
+pub const ASSUMED_SAMPLES_PER_SECOND_PER_THREAD: f64 = 8e7;
 
 /// Runs estimated to take longer than this are announced with a warning before sampling.
 pub const LONG_RUN_WARNING_SECONDS: f64 = 600.0;
