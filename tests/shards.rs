@@ -57,11 +57,24 @@ fn merge_refuses_what_is_not_one_whole_run() {
     }
     shard(&f, "3/3", "other-seed", &["--seed", "99"]);
     shard(&f, "1/2", "halves", &[]);
-    let cases: [(&[&str], &str); 4] = [
+    let o = f.mfucal(&[
+        "run",
+        "--config",
+        "configs/test.toml",
+        "--samples",
+        "500000",
+        "--shard",
+        "3/3",
+        "--out",
+        "other-size",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cases: [(&[&str], &str); 5] = [
         (&["s1", "s2"], "error: missing shard 3/3; run them with `mfucal run --shard K/N --out DIR` and merge all"),
         (&["s1", "s2", "s3", "s1"], "error: shard 1/3 is given twice: s1 and s1"),
         (&["s1", "s2", "other-seed"], "error: s1 and other-seed come from different seeds (7 and 99); merge shards of one run only"),
         (&["s1", "s2", "halves"], "error: s1 and halves come from different shard counts (3 and 2); merge shards of one run only"),
+        (&["s1", "s2", "other-size"], "error: s1 and other-size come from different configs; merge shards of one run only"),
     ];
     for (dirs, message) in cases {
         let o = merge(&f, dirs);
