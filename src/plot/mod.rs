@@ -8,6 +8,7 @@
 //! shared by every panel of a picture, so panels compare at a glance.
 
 pub mod axis;
+pub mod forest;
 pub mod observations;
 pub mod posterior;
 

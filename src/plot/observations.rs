@@ -5,9 +5,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::axis::LogAxis;
-
-use super::{log_range, svg_or_note, tick, ENERGY_AXIS, FONT, LABEL_AREA_PX, PALETTE};
+use super::forest::{draw_forest, DrawResult, ForestRow, ForestStyle};
+use super::{log_range, svg_or_note, FONT, PALETTE};
 use crate::calibrate::{Calibration, ObservationResult};
 use crate::config::{plan::node_order, RunPlan};
 
@@ -18,8 +17,6 @@ const CAPTION_PX: u32 = 30;
 const ROW_PX: u32 = 19;
 const AXIS_PX: u32 = 50;
 const GAP_PX: u32 = 8;
-
-type DrawResult<T> = Result<T, DrawingAreaErrorKind<std::io::Error>>;
 
 /// Accelerators in name order, each with its colour.
 fn colours(cal: &Calibration) -> Vec<(String, RGBColor)> {
@@ -131,54 +128,31 @@ fn draw_group(
 ) -> DrawResult<()> {
     let n = rows.len();
     let (chart_area, _) = area.split_vertically(area.dim_in_pixel().1 - GAP_PX);
-    let mut chart = ChartBuilder::on(&chart_area)
-        .caption(
-            format!("{node} · {n} observation{}", if n == 1 { "" } else { "s" }),
-            (FONT, 19).into_font().style(FontStyle::Bold),
-        )
-        .margin_right(20)
-        .x_label_area_size(if last { AXIS_PX } else { 0 })
-        .y_label_area_size(LABEL_AREA_PX)
-        .build_cartesian_2d(LogAxis::new(lo, hi), -1i32..n as i32)?;
-    let labels: Vec<String> = rows
-        .iter()
-        .map(|o| format!("{} · {}", o.observation.id, o.observation.precision.name()))
-        .collect();
-    let label = |y: &i32| {
-        let i = n as i64 - 1 - *y as i64;
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| labels.get(i))
-            .cloned()
-            .unwrap_or_default()
-    };
-    chart
-        .configure_mesh()
-        .disable_y_mesh() // (y_max_light_lines(0) on an i32 axis overflows in plotters 0.3.7)
-        .y_labels(n + 2)
-        .y_label_formatter(&label)
-        .x_labels(12)
-        .x_label_formatter(&|x| tick(*x))
-        .x_desc(ENERGY_AXIS)
-        .axis_desc_style((FONT, 17))
-        .label_style((FONT, 15))
-        .light_line_style(RGBColor(238, 238, 238))
-        .x_max_light_lines(1)
-        .draw()?;
-    for (i, o) in rows.iter().enumerate() {
-        let y = (n - 1 - i) as i32;
-        let colour = colours
+    let colour = |accelerator: &str| {
+        colours
             .iter()
-            .find(|(name, _)| *name == o.observation.accelerator)
-            .map_or(BLACK, |(_, c)| *c);
-        let [q05, q50, q95] = o.bound_90;
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(q05, y), (q95, y)],
-            colour.stroke_width(3),
-        )))?;
-        chart.draw_series(std::iter::once(Circle::new((q50, y), 4, colour.filled())))?;
-    }
-    Ok(())
+            .find(|(name, _)| name == accelerator)
+            .map_or(BLACK, |(_, c)| *c)
+    };
+    let rows: Vec<ForestRow> = rows
+        .iter()
+        .map(|o| ForestRow {
+            label: format!("{} · {}", o.observation.id, o.observation.precision.name()),
+            bound_90: o.bound_90,
+            colour: colour(&o.observation.accelerator),
+        })
+        .collect();
+    let style = ForestStyle {
+        caption: Some(format!(
+            "{node} · {n} observation{}",
+            if n == 1 { "" } else { "s" }
+        )),
+        margin_right: 20,
+        axis_px: if last { AXIS_PX } else { 0 },
+        bar_width: 3,
+        dot_radius: 4,
+    };
+    draw_forest(&chart_area, &rows, (lo, hi), &style)
 }
 
 fn draw_legend(

@@ -12,6 +12,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::LogAxis;
+use super::forest::{draw_forest, ForestRow, ForestStyle};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{log_range, short, svg_or_note, thin, tick, ENERGY_AXIS, FONT, LABEL_AREA_PX};
@@ -320,7 +321,7 @@ fn draw_panel(
         }
     }
     if has_forest {
-        draw_forest(&bottom, panel, (lo, hi))?;
+        draw_panel_forest(&bottom, panel, (lo, hi))?;
     }
     Ok(())
 }
@@ -363,7 +364,7 @@ fn marker(
     Ok(())
 }
 
-fn draw_forest(
+fn draw_panel_forest(
     area: &DrawingArea<SVGBackend, Shift>,
     panel: &Panel,
     (lo, hi): (f64, f64),
@@ -375,47 +376,22 @@ fn draw_forest(
         (FONT, 16).into_font().color(&RGBColor(80, 80, 80)),
     ))?;
     let (forest, _) = rest.split_vertically(ROW_PX * panel.forest.len() as u32 + 10 + AXIS_PX);
-    let n = panel.forest.len();
-    let ids: Vec<&str> = panel
+    let ink = RGBColor(50, 50, 50);
+    let rows: Vec<ForestRow> = panel
         .forest
         .iter()
-        .map(|o| o.observation.id.as_str())
+        .map(|o| ForestRow {
+            label: o.observation.id.clone(),
+            bound_90: o.bound_90,
+            colour: ink,
+        })
         .collect();
-    let mut chart = ChartBuilder::on(&forest)
-        .margin_right(40)
-        .x_label_area_size(AXIS_PX)
-        .y_label_area_size(LABEL_AREA_PX)
-        .build_cartesian_2d(LogAxis::new(lo, hi), -1i32..n as i32)?;
-    // Row i (sorted by median, smallest first) is drawn at y = n - 1 - i: top to bottom.
-    let label = |y: &i32| {
-        let i = n as i64 - 1 - *y as i64;
-        usize::try_from(i)
-            .ok()
-            .and_then(|i| ids.get(i))
-            .map_or(String::new(), |s| s.to_string())
+    let style = ForestStyle {
+        caption: None,
+        margin_right: 40,
+        axis_px: AXIS_PX,
+        bar_width: 2,
+        dot_radius: 3,
     };
-    chart
-        .configure_mesh()
-        .disable_y_mesh() // (y_max_light_lines(0) on an i32 axis overflows in plotters 0.3.7)
-        .y_labels(n + 2)
-        .x_labels(12)
-        .x_label_formatter(&|x| tick(*x))
-        .y_label_formatter(&label)
-        .x_desc(ENERGY_AXIS)
-        .axis_desc_style((FONT, 17))
-        .label_style((FONT, 15))
-        .light_line_style(RGBColor(238, 238, 238))
-        .x_max_light_lines(1)
-        .draw()?;
-    let ink = RGBColor(50, 50, 50);
-    for (i, o) in panel.forest.iter().enumerate() {
-        let y = (n - 1 - i) as i32;
-        let [q05, q50, q95] = o.bound_90;
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(q05, y), (q95, y)],
-            ink.stroke_width(2),
-        )))?;
-        chart.draw_series(std::iter::once(Circle::new((q50, y), 3, ink.filled())))?;
-    }
-    Ok(())
+    draw_forest(&forest, &rows, (lo, hi), &style)
 }

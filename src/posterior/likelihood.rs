@@ -71,18 +71,6 @@ impl LnLikelihood {
         }
         out
     }
-
-    /// The value at window point `j`.
-    pub fn at(&self, j: usize) -> f64 {
-        if j < self.start {
-            self.below
-        } else {
-            self.values
-                .get(j - self.start)
-                .copied()
-                .unwrap_or(self.above)
-        }
-    }
 }
 
 /// `ln Pr(e_i >= E)` at the grid points `points` (values of E, increasing): 0 below the
