@@ -2,6 +2,8 @@
 //! posterior of every group (method x node x precision, plus the pooled and scaled rows) and
 //! the per-accelerator figures derived from them.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use crate::config::{Method, RunPlan};
@@ -424,6 +426,15 @@ fn accelerator_rows(
     levels: &[f64],
 ) -> Vec<AcceleratorResult> {
     let obs = &dataset.observations;
+    // Each accelerator's observations, found once: scanning every observation per accelerator
+    // would cost accelerators x observations.
+    let mut by_accelerator: HashMap<(&str, Precision), Vec<usize>> = HashMap::new();
+    for (i, o) in obs.iter().enumerate() {
+        by_accelerator
+            .entry((o.accelerator.as_str(), o.precision))
+            .or_default()
+            .push(i);
+    }
     let mut rows = Vec::new();
     for &method in &plan.methods {
         for spec in &dataset.accelerators {
@@ -437,14 +448,10 @@ fn accelerator_rows(
                     unit,
                     quantiles,
                 };
-            let members: Vec<usize> = (0..obs.len())
-                .filter(|&i| {
-                    obs[i].accelerator == spec.accelerator && obs[i].precision == spec.precision
-                })
-                .collect();
-            if !members.is_empty() {
+            let members = by_accelerator.get(&(spec.accelerator.as_str(), spec.precision));
+            if let Some(members) = members {
                 let outcome =
-                    engine.posterior(method, &hists.of(obs, &members, method, false, None));
+                    engine.posterior(method, &hists.of(obs, members, method, false, None));
                 let quantiles = outcome.map(|p| levels.iter().map(|&l| p.quantile(l)).collect());
                 rows.push(row(AcceleratorQuantity::PjPerMac, "pJ/MAC", quantiles));
             }
@@ -457,16 +464,10 @@ fn accelerator_rows(
             let Some(node_group) = node_group else {
                 continue; // no observation at this precision anywhere: nothing to derive from
             };
-            let posterior = node_group
-                .outcome
-                .as_ref()
-                .map(|(p, _)| p)
-                .map_err(Clone::clone);
             // Both figures fall as E rises, so their q quantile comes from E's (1 - q) quantile.
-            let derived = |f: &dyn Fn(f64) -> f64| {
-                posterior
-                    .clone()
-                    .map(|p| levels.iter().map(|&q| f(p.quantile(1.0 - q))).collect())
+            let derived = |f: &dyn Fn(f64) -> f64| match &node_group.outcome {
+                Ok((p, _)) => Ok(levels.iter().map(|&q| f(p.quantile(1.0 - q))).collect()),
+                Err(c) => Err(c.clone()),
             };
             let sustainable = |e: f64| units::sustainable_tflops(spec.tdp_w, e, plan.flops_per_mac);
             rows.push(row(

@@ -106,7 +106,7 @@ pub fn manifest_json(
                 node: &g.node,
                 precision: g.precision.name(),
                 basis: g.basis.name(),
-                observations: &c.ids,
+                observations: &c.ids[..],
                 message: &c.message,
             })
             .collect(),

@@ -10,6 +10,7 @@ pub mod grid;
 pub mod likelihood;
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::config::{dist::fast_exp, Dist, Method};
 use crate::sampler::LogHistogram;
@@ -109,14 +110,19 @@ impl Posterior {
         self.cdf[i] + w * (self.cdf[i + 1] - self.cdf[i])
     }
 
-    /// `E[f(E)]` for `f` given at every point of the whole grid (trapezoid rule), e.g. the
-    /// posterior predictive probability `E[Pr(e_i >= E)]` with `values[j] = Pr(e_i >= E_j)`.
+    /// `E` (pJ) at the points the density is given at.
+    pub fn points(&self) -> &[f64] {
+        &grid::points()[self.offset..self.offset + self.density.len()]
+    }
+
+    /// `E[f(E)]` for `f` given at [`Posterior::points`] (trapezoid rule), e.g. the posterior
+    /// predictive probability `E[Pr(e_i >= E)]` with `values[j] = Pr(e_i >= E_j)`.
     pub fn expectation(&self, values: &[f64]) -> f64 {
-        assert_eq!(values.len(), LEN, "one value per grid point");
-        let v = &values[self.offset..self.offset + self.density.len()];
+        assert_eq!(values.len(), self.density.len(), "one value per point");
         let mut acc = 0.0;
         for i in 1..self.density.len() {
-            acc += 0.5 * (self.density[i - 1] * v[i - 1] + self.density[i] * v[i]) * DX;
+            let (d, v) = (&self.density[i - 1..=i], &values[i - 1..=i]);
+            acc += 0.5 * (d[0] * v[0] + d[1] * v[1]) * DX;
         }
         acc
     }
@@ -353,29 +359,46 @@ impl Engine {
         }
     }
 
-    /// One observation's log-likelihood on the whole grid (`grid::LEN` values, independent of
+    /// One observation's log-likelihood on the whole grid (`grid::LEN` points, independent of
     /// the prior's window), for analyses that sum likelihoods once and reuse them under
     /// several priors.
-    pub fn ln_likelihood_grid(&self, method: Method, h: &LogHistogram) -> Vec<f64> {
-        let lik = match method {
+    pub fn ln_likelihood_on_grid(
+        &self,
+        method: Method,
+        h: &LogHistogram,
+    ) -> likelihood::LnLikelihood {
+        match method {
             Method::Bound => likelihood::ln_survival(h, grid::points()),
             Method::Efficiency => likelihood::ln_density(h, 0..LEN),
-        };
-        let mut dense = vec![0.0; LEN];
-        lik.add_to(&mut dense);
-        dense
+        }
     }
 
     /// The posterior from a summed whole-grid log-likelihood; `None` when it vanishes.
     pub fn posterior_from_ln_likelihood(&self, ln_likelihood: &[f64]) -> Option<Posterior> {
         assert_eq!(ln_likelihood.len(), LEN, "one value per grid point");
+        self.posterior_from_window(&ln_likelihood[self.window.clone()])
+    }
+
+    /// The posterior from a summed log-likelihood on the prior's window (the coordinates of
+    /// [`Engine::ln_likelihood`]); `None` when it vanishes.
+    pub fn posterior_from_window(&self, ln_likelihood: &[f64]) -> Option<Posterior> {
+        assert_eq!(
+            ln_likelihood.len(),
+            self.window.len(),
+            "one value per window point"
+        );
         let ln_post: Vec<f64> = self
             .ln_prior
             .iter()
-            .zip(&ln_likelihood[self.window.clone()])
+            .zip(ln_likelihood)
             .map(|(p, l)| p + l)
             .collect();
         Posterior::from_ln(self.window.start, &ln_post)
+    }
+
+    /// Points in the prior's window.
+    pub fn window_len(&self) -> usize {
+        self.window.len()
     }
 
     /// The posterior given some observations' histograms, or the contradiction.
@@ -384,11 +407,15 @@ impl Engine {
         method: Method,
         observations: &[(&str, &LogHistogram)],
     ) -> Result<Posterior, Contradiction> {
-        let mut ln_post = self.ln_prior.clone();
-        for (_, h) in observations {
-            self.ln_likelihood(method, h).add_to(&mut ln_post);
-        }
-        Posterior::from_ln(self.window.start, &ln_post)
+        // Each term's log-likelihood lives only while it is added: memory stays at one window
+        // however many observations the group has.
+        let sum = likelihood::LnLikelihoodSum::new(
+            self.ln_prior.clone(),
+            observations
+                .iter()
+                .map(|(_, h)| self.ln_likelihood(method, h)),
+        );
+        Posterior::from_ln(self.window.start, &sum.total())
             .ok_or_else(|| self.diagnose(method, observations))
     }
 
@@ -420,7 +447,7 @@ impl Engine {
                     "{} {verb} outside the prior's support: widen model.prior or check the data",
                     outside.join(", ")
                 ),
-                ids: outside,
+                ids: outside.into(),
             };
         }
         let n = supports.len();
@@ -537,8 +564,9 @@ fn conflict_counts(supports: &[Vec<(usize, usize)>]) -> Vec<usize> {
 /// Observations whose joint posterior vanishes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contradiction {
-    /// The observations involved.
-    pub ids: Vec<String>,
+    /// The observations involved; shared, since every accelerator row of a contradictory
+    /// group repeats it (a group of 100,000 observations must not be copied 10,000 times).
+    pub ids: Arc<[String]>,
     /// One line saying what contradicts what, and what to check.
     pub message: String,
 }

@@ -7,6 +7,7 @@ use crate::calibrate::{Basis, GroupResult};
 use crate::config::Method;
 use crate::data::Observation;
 use crate::posterior::grid::LEN;
+use crate::posterior::likelihood::LnLikelihoodSum;
 use crate::posterior::Engine;
 use crate::sampler::{LogHistogram, ObservationSamples};
 
@@ -32,13 +33,14 @@ pub fn histogram(samples: &ObservationSamples, method: Method, basis: Basis) -> 
     }
 }
 
-/// The sum of the observations' log-likelihoods on the posterior grid (0 everywhere for
-/// none: the posterior is then the prior).
+/// The sum of the observations' log-likelihoods on the whole posterior grid (0 everywhere
+/// for none: the posterior is then the prior), in time linear in the group's size.
 pub fn ln_likelihood_sum(engine: &Engine, method: Method, hists: &[&LogHistogram]) -> Vec<f64> {
-    let mut sum = vec![0.0; LEN];
-    for h in hists {
-        let l = engine.ln_likelihood_grid(method, h);
-        sum.iter_mut().zip(&l).for_each(|(s, l)| *s += l);
-    }
-    sum
+    LnLikelihoodSum::new(
+        vec![0.0; LEN],
+        hists
+            .iter()
+            .map(|h| engine.ln_likelihood_on_grid(method, h)),
+    )
+    .total()
 }

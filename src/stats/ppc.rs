@@ -38,8 +38,8 @@ use super::groups::{histogram, members};
 use crate::calibrate::{Basis, Calibration};
 use crate::config::{Method, RunPlan};
 use crate::data::Dataset;
-use crate::posterior::grid::LEN;
-use crate::posterior::Engine;
+use crate::posterior::likelihood::{LnLikelihood, LnLikelihoodSum};
+use crate::posterior::{Engine, Posterior};
 use crate::sampler::ObservationSamples;
 
 /// Two-sided tail probability that makes an observation suspect.
@@ -115,55 +115,30 @@ fn check_group(
         .iter()
         .map(|&i| histogram(&samples[i], method, Basis::Observed))
         .collect();
-    let ln_liks: Vec<Vec<f64>> = hists
+    // Sparse log-likelihoods on the prior's window, and their sum kept so that leaving one out
+    // is a subtraction: O(window) per observation, not O(group x window).
+    let ln_liks: Vec<LnLikelihood> = hists
         .iter()
-        .map(|h| engine.ln_likelihood_grid(method, h))
+        .map(|h| engine.ln_likelihood(method, h))
         .collect();
-    // The sum of all log-likelihoods, kept as a finite part and a count of -inf terms, so
-    // leaving one out is a subtraction: O(grid) per observation, not O(group x grid).
-    let mut finite = vec![0.0; LEN];
-    let mut infinite = vec![0u32; LEN];
-    for l in &ln_liks {
-        for ((f, c), &v) in finite.iter_mut().zip(infinite.iter_mut()).zip(l) {
-            if v == f64::NEG_INFINITY {
-                *c += 1;
-            } else {
-                *f += v;
-            }
-        }
-    }
-    let sum_except = |skip: Option<usize>| -> Vec<f64> {
-        (0..LEN)
-            .map(|j| {
-                let (mut f, mut c) = (finite[j], infinite[j]);
-                if let Some(k) = skip {
-                    let v = ln_liks[k][j];
-                    if v == f64::NEG_INFINITY {
-                        c -= 1;
-                    } else {
-                        f -= v;
-                    }
-                }
-                if c > 0 {
-                    f64::NEG_INFINITY
-                } else {
-                    f
-                }
-            })
-            .collect()
-    };
-    let full = engine.posterior_from_ln_likelihood(&sum_except(None));
+    let sum = LnLikelihoodSum::new(vec![0.0; engine.window_len()], &ln_liks);
+    let full = engine.posterior_from_window(&sum.total());
     let n = idx.len();
+    // p = E_post[Pr(e_i >= E)], the survival function evaluated only where the posterior lives.
+    let predictive = |post: &Posterior, k: usize| {
+        let survival: Vec<f64> = hists[k]
+            .cdf_many(post.points())
+            .into_iter()
+            .map(|c| 1.0 - c)
+            .collect();
+        post.expectation(&survival)
+    };
     (0..n)
+        .into_par_iter()
         .map(|k| {
-            let survival: Vec<f64> = hists[k]
-                .cdf_many(crate::posterior::grid::points())
-                .into_iter()
-                .map(|c| 1.0 - c)
-                .collect();
-            let p_posterior = full.as_ref().map(|p| p.expectation(&survival));
-            let loo = engine.posterior_from_ln_likelihood(&sum_except(Some(k)));
-            let p_loo = loo.as_ref().map(|p| p.expectation(&survival));
+            let p_posterior = full.as_ref().map(|p| predictive(p, k));
+            let loo = engine.posterior_from_window(&sum.without(&ln_liks[k]));
+            let p_loo = loo.as_ref().map(|p| predictive(p, k));
             let (judge, status) = match (n > 1, p_loo, p_posterior) {
                 (true, Some(p), Some(_)) => (Some(p), "ok"),
                 (true, Some(p), None) => (

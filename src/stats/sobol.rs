@@ -107,17 +107,9 @@ pub fn indices(
         .collect();
 
     // Rows are drawn one at a time (A's columns, then B's), so a row's values do not depend
-    // on N: a larger analysis extends a smaller one.
-    let mut a = vec![0.0; n * d];
-    let mut b = vec![0.0; n * d];
-    for r in 0..n {
-        for (c, s) in columns.iter().enumerate() {
-            a[r * d + c] = s.draw(draws);
-        }
-        for (c, s) in columns.iter().enumerate() {
-            b[r * d + c] = s.draw(draws);
-        }
-    }
+    // on N: a larger analysis extends a smaller one. Each row is evaluated as soon as it is
+    // drawn, so memory is one row of A and B (d values each) rather than two N x d matrices:
+    // a group of 100,000 observations has d = 400,000 columns.
     let runs = n * (2 + estimated.len());
     let mut failed = 0;
     let mut eval = |x: &[f64]| match f(x) {
@@ -127,26 +119,31 @@ pub fn indices(
             f64::NAN
         }
     };
-    let f_a: Vec<f64> = (0..n).map(|r| eval(&a[r * d..(r + 1) * d])).collect();
-    let f_b: Vec<f64> = (0..n).map(|r| eval(&b[r * d..(r + 1) * d])).collect();
     // One row of sums per sample, laid out for the bootstrap's gathers:
     // [f(A) + f(B), f(A)^2 + f(B)^2, then per estimated input (f(B) - f(AB_j))^2 and
     // (f(A) - f(AB_j))^2].
     let width = 2 + 2 * estimated.len();
     let mut table = vec![0.0; n * width];
-    for r in 0..n {
-        table[r * width] = f_a[r] + f_b[r];
-        table[r * width + 1] = f_a[r] * f_a[r] + f_b[r] * f_b[r];
-    }
-    let mut x = vec![0.0; d];
-    for (k, &j) in estimated.iter().enumerate() {
-        let cols = starts[j]..starts[j] + inputs[j].len();
-        for r in 0..n {
-            x.copy_from_slice(&a[r * d..(r + 1) * d]);
-            x[cols.clone()].copy_from_slice(&b[r * d + cols.start..r * d + cols.end]);
+    let (mut a, mut b, mut x) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
+    for row in table.chunks_exact_mut(width) {
+        a.iter_mut()
+            .zip(&columns)
+            .for_each(|(v, s)| *v = s.draw(draws));
+        b.iter_mut()
+            .zip(&columns)
+            .for_each(|(v, s)| *v = s.draw(draws));
+        let (f_a, f_b) = (eval(&a), eval(&b));
+        row[0] = f_a + f_b;
+        row[1] = f_a * f_a + f_b * f_b;
+        x.copy_from_slice(&a);
+        for (k, &j) in estimated.iter().enumerate() {
+            // AB_j: A's row with input j's columns from B (put back afterwards).
+            let cols = starts[j]..starts[j] + inputs[j].len();
+            x[cols.clone()].copy_from_slice(&b[cols.clone()]);
             let y = eval(&x);
-            table[r * width + 2 + 2 * k] = (f_b[r] - y).powi(2);
-            table[r * width + 3 + 2 * k] = (f_a[r] - y).powi(2);
+            x[cols.clone()].copy_from_slice(&a[cols]);
+            row[2 + 2 * k] = (f_b - y).powi(2);
+            row[3 + 2 * k] = (f_a - y).powi(2);
         }
     }
     if failed > 0 {
