@@ -100,7 +100,8 @@ fn whole_run(c: &mut Criterion) {
         b.iter(|| {
             let samples =
                 calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
-            black_box(calibrate::calibrate(&plan, &dataset, &samples).total_samples)
+            let merged = samples.merged_all();
+            black_box(calibrate::calibrate(&plan, &dataset, &samples, &merged).total_samples)
         })
     });
     group.finish();
@@ -112,10 +113,9 @@ fn analyses(c: &mut Criterion) {
     let (plan, dataset) = shipped(1_000_000);
     let samples =
         calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
-    let cal = calibrate::calibrate(&plan, &dataset, &samples);
-    let samples: Vec<_> = (0..dataset.observations.len())
-        .map(|i| samples.merged(i))
-        .collect();
+    let merged = samples.merged_all();
+    let cal = calibrate::calibrate(&plan, &dataset, &samples, &merged);
+    let samples = merged;
     let mut group = c.benchmark_group("analyses_shipped_data");
     group.sample_size(10);
     group.bench_function("sobol", |b| {

@@ -171,7 +171,7 @@ pub fn sample_all(
 
 /// The histograms posteriors are built from: all batches merged, and each batch alone.
 struct Histograms<'a> {
-    merged: Vec<ObservationSamples>,
+    merged: &'a [ObservationSamples],
     state: &'a SampleState,
 }
 
@@ -218,15 +218,18 @@ impl Histograms<'_> {
     }
 }
 
-/// Builds every posterior, its standard errors and the derived figures from the samples.
-pub fn calibrate(plan: &RunPlan, dataset: &Dataset, state: &SampleState) -> Calibration {
+/// Builds every posterior, its standard errors and the derived figures from the samples:
+/// `state` holds them per batch, `merged` ([`SampleState::merged_all`]) per observation.
+pub fn calibrate(
+    plan: &RunPlan,
+    dataset: &Dataset,
+    state: &SampleState,
+    merged: &[ObservationSamples],
+) -> Calibration {
     let engine = Engine::new(&plan.prior);
     let levels: Vec<f64> = plan.quantiles.iter().map(|q| q.p).collect();
     let obs = &dataset.observations;
-    let hists = Histograms {
-        merged: (0..obs.len()).map(|i| state.merged(i)).collect(),
-        state,
-    };
+    let hists = Histograms { merged, state };
     let batches = hists.filled_batches();
     let per_obs = state.samples_per_observation();
 
@@ -318,7 +321,7 @@ pub fn calibrate(plan: &RunPlan, dataset: &Dataset, state: &SampleState) -> Cali
 
     let observations = obs
         .iter()
-        .zip(&hists.merged)
+        .zip(hists.merged)
         .map(|(o, s)| {
             let (mean, sd) = s.bound.mean_sd();
             let quantiles = s.bound.quantiles(&levels);

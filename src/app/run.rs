@@ -14,7 +14,8 @@ use crate::data::{self, Dataset};
 use crate::diff::{self, Diff, Snapshot};
 use crate::export::{self, guard, manifest::RunFacts, tables};
 use crate::sampler::{
-    schedule, Control, ObservationModel, SampleState, Schedule, Shard, CHUNK_SAMPLES,
+    schedule, Control, ObservationModel, ObservationSamples, SampleState, Schedule, Shard,
+    CHUNK_SAMPLES,
 };
 use crate::stats::{self, Analyses};
 use crate::{output, plot};
@@ -224,7 +225,7 @@ fn execute(
     let mut state = SampleState::new(models.len());
     let mut first_chunk = 0;
     let mut rounds = 0;
-    let calibration = loop {
+    let (calibration, merged) = loop {
         let schedule = Schedule {
             samples_per_observation: total,
             first_chunk,
@@ -234,17 +235,18 @@ fn execute(
             sample_pass(&pool, &models, plan.seed, schedule, options).map_err(|_| Interrupted {
                 out_dir: out_dir.clone(),
             })?;
-        state.merge(&round).map_err(anyhow::Error::msg)?;
+        state.absorb(round).map_err(anyhow::Error::msg)?;
         rounds += 1;
-        let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &state));
+        let merged = state.merged_all();
+        let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &state, &merged));
         let Some(target) = options.target_mcse else {
-            break calibration;
+            break (calibration, merged);
         };
         let Some(worst) = calibration.max_relative_mcse() else {
-            break calibration;
+            break (calibration, merged);
         };
         if worst <= target || total >= MAX_SAMPLES_PER_OBSERVATION {
-            break calibration;
+            break (calibration, merged);
         }
         // The standard error falls as 1/sqrt(n): aim 10 % past the predicted size, growing
         // between 1.5x and 8x per round.
@@ -264,7 +266,8 @@ fn execute(
         max_relative_mcse: calibration.max_relative_mcse(),
         merged_shards: None,
     };
-    let analyses = analyse(&pool, &plan, &dataset, &state, &calibration);
+    drop(state);
+    let analyses = analyse(&pool, &plan, &dataset, &merged, &calibration);
     if options
         .control
         .cancel
@@ -289,13 +292,10 @@ pub(crate) fn analyse(
     pool: &rayon::ThreadPool,
     plan: &RunPlan,
     dataset: &Dataset,
-    state: &SampleState,
+    merged: &[ObservationSamples],
     calibration: &Calibration,
 ) -> Analyses {
-    let merged: Vec<_> = (0..dataset.observations.len())
-        .map(|i| state.merged(i))
-        .collect();
-    pool.install(|| stats::analyse(plan, dataset, &merged, calibration))
+    pool.install(|| stats::analyse(plan, dataset, merged, calibration))
 }
 
 /// Writes a calibration's folder (tables, pictures, manifest) after reading what it held, and

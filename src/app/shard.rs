@@ -175,7 +175,8 @@ pub fn merge(
             plan.samples_per_observation
         );
     }
-    let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &state));
+    let merged = state.merged_all();
+    let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &state, &merged));
     let facts = RunFacts {
         inputs,
         threads: pool.current_num_threads(),
@@ -185,7 +186,7 @@ pub fn merge(
         max_relative_mcse: calibration.max_relative_mcse(),
         merged_shards: Some(first.shard_count),
     };
-    let analyses = analyse(&pool, &plan, &dataset, &state, &calibration);
+    let analyses = analyse(&pool, &plan, &dataset, &merged, &calibration);
     let comparison = write_results(out_dir, &plan, &dataset, &calibration, &analyses, &facts)?;
     Ok(RunReport {
         out_dir: out_dir.to_path_buf(),

@@ -2,6 +2,7 @@
 //! the wrong column of a datasheet, or that no real run reaches. `mfucal validate` prints them
 //! and still exits 0; each is located like an input error.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -141,18 +142,54 @@ pub fn check(plan: &RunPlan, dataset: &Dataset) -> Vec<Warning> {
     let acc_file: &Path = &plan.accelerators_path;
     let mut out = Vec::new();
     let specs = &dataset.accelerators;
+    // Candidate pairs come from two indexes rather than every pair of rows (10,000
+    // accelerators would make 10^8): rows of the same chip, and rows of a family and precision
+    // sorted by peak, of which only those about half or twice as fast can look doubled.
+    let mut by_chip: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_family: HashMap<(&str, Precision), Vec<usize>> = HashMap::new();
+    for (i, a) in specs.iter().enumerate() {
+        by_chip.entry(&a.accelerator).or_default().push(i);
+        by_family
+            .entry((family(&a.accelerator), a.precision))
+            .or_default()
+            .push(i);
+    }
+    by_family.values_mut().for_each(|v| {
+        v.sort_by(|&x, &y| {
+            specs[x]
+                .dense_peak_tflops
+                .total_cmp(&specs[y].dense_peak_tflops)
+        })
+    });
     for a in specs {
-        for b in specs {
-            let same_chip_pair = a.accelerator == b.accelerator
-                && EQUAL_PAIRS.iter().any(|&(x, y)| {
+        let same_chip = by_chip[a.accelerator.as_str()]
+            .iter()
+            .copied()
+            .filter(|&j| {
+                let b = &specs[j];
+                EQUAL_PAIRS.iter().any(|&(x, y)| {
                     (a.precision, b.precision) == (x, y) || (a.precision, b.precision) == (y, x)
-                });
-            let sibling = a.accelerator != b.accelerator
-                && a.precision == b.precision
-                && family(&a.accelerator) == family(&b.accelerator);
-            if !(same_chip_pair || sibling) {
-                continue;
-            }
+                })
+            });
+        // b's peak within a's / SPARSE_RATIO, widened a hair so rounding cannot drop a pair
+        // that `looks_doubled` accepts.
+        let family_rows = &by_family[&(family(&a.accelerator), a.precision)];
+        let peak = |j: usize| specs[j].dense_peak_tflops;
+        let lo = family_rows
+            .partition_point(|&j| peak(j) < a.dense_peak_tflops / SPARSE_RATIO.1 * (1.0 - 1e-9));
+        let hi = family_rows
+            .partition_point(|&j| peak(j) <= a.dense_peak_tflops / SPARSE_RATIO.0 * (1.0 + 1e-9));
+        let siblings = family_rows[lo..hi.max(lo)]
+            .iter()
+            .copied()
+            .filter(|&j| specs[j].accelerator != a.accelerator);
+        let mut partners: Vec<(usize, bool)> = same_chip
+            .map(|j| (j, true))
+            .chain(siblings.map(|j| (j, false)))
+            .collect();
+        partners.sort_unstable(); // file order, as a scan of every row would find them
+        for (j, same_chip_pair) in partners {
+            let b = &specs[j];
             if let Some(ratio) = looks_doubled(a.dense_peak_tflops, b.dense_peak_tflops) {
                 let other = if same_chip_pair {
                     format!(

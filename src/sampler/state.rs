@@ -41,6 +41,21 @@ impl SampleState {
         Ok(())
     }
 
+    /// Adds another state of the same run, taking it whole when this one holds nothing yet
+    /// (no copy: a run of 100,000 observations holds one state, not two).
+    pub fn absorb(&mut self, other: SampleState) -> Result<(), String> {
+        if self.batches.len() == other.batches.len() && self.samples_per_observation() == 0 {
+            *self = other;
+            return Ok(());
+        }
+        self.merge(&other)
+    }
+
+    /// Every observation's batches together, in observation order.
+    pub fn merged_all(&self) -> Vec<ObservationSamples> {
+        (0..self.batches.len()).map(|i| self.merged(i)).collect()
+    }
+
     /// All batches of observation `i` together.
     pub fn merged(&self, i: usize) -> ObservationSamples {
         let mut all = ObservationSamples::default();

@@ -38,7 +38,7 @@ use super::groups::{histogram, members};
 use crate::calibrate::{Basis, Calibration};
 use crate::config::{Method, RunPlan};
 use crate::data::Dataset;
-use crate::posterior::likelihood::{LnLikelihood, LnLikelihoodSum};
+use crate::posterior::likelihood::LnLikelihoodSum;
 use crate::posterior::{Engine, Posterior};
 use crate::sampler::ObservationSamples;
 
@@ -115,13 +115,14 @@ fn check_group(
         .iter()
         .map(|&i| histogram(&samples[i], method, Basis::Observed))
         .collect();
-    // Sparse log-likelihoods on the prior's window, and their sum kept so that leaving one out
-    // is a subtraction: O(window) per observation, not O(group x window).
-    let ln_liks: Vec<LnLikelihood> = hists
-        .iter()
-        .map(|h| engine.ln_likelihood(method, h))
-        .collect();
-    let sum = LnLikelihoodSum::new(vec![0.0; engine.window_len()], &ln_liks);
+    // The sum of the log-likelihoods on the prior's window, kept so that leaving one out is a
+    // subtraction: O(window) per observation, not O(group x window). Each observation's own
+    // log-likelihood is computed again when it is left out rather than kept: a group of
+    // 100,000 would otherwise hold 100,000 of them at once.
+    let sum = LnLikelihoodSum::new(
+        vec![0.0; engine.window_len()],
+        hists.iter().map(|h| engine.ln_likelihood(method, h)),
+    );
     let full = engine.posterior_from_window(&sum.total());
     let n = idx.len();
     // p = E_post[Pr(e_i >= E)], the survival function evaluated only where the posterior lives.
@@ -137,7 +138,8 @@ fn check_group(
         .into_par_iter()
         .map(|k| {
             let p_posterior = full.as_ref().map(|p| predictive(p, k));
-            let loo = engine.posterior_from_window(&sum.without(&ln_liks[k]));
+            let own = engine.ln_likelihood(method, hists[k]);
+            let loo = engine.posterior_from_window(&sum.without(&own));
             let p_loo = loo.as_ref().map(|p| predictive(p, k));
             let (judge, status) = match (n > 1, p_loo, p_posterior) {
                 (true, Some(p), Some(_)) => (Some(p), "ok"),
