@@ -230,7 +230,11 @@ pub fn calibrate(
     let levels: Vec<f64> = plan.quantiles.iter().map(|q| q.p).collect();
     let obs = &dataset.observations;
     let hists = Histograms { merged, state };
-    let batches = hists.filled_batches();
+    // One filled batch (a run of fewer samples than 16 chunks' worth) gives no standard error,
+    // and its posteriors would repeat the merged ones: skip them.
+    let batches = Some(hists.filled_batches())
+        .filter(|b| b.len() >= 2)
+        .unwrap_or_default();
     let per_obs = state.samples_per_observation();
 
     let mut groups = Vec::new();

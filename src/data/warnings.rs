@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::{Dataset, Precision};
+use super::{AcceleratorSpec, Dataset, Precision};
 use crate::config::RunPlan;
 use crate::units;
 
@@ -137,14 +137,15 @@ fn looks_doubled(a: f64, b: f64) -> Option<f64> {
     (SPARSE_RATIO.0..=SPARSE_RATIO.1).contains(&r).then_some(r)
 }
 
-/// Every warning about the checked inputs, in file order.
-pub fn check(plan: &RunPlan, dataset: &Dataset) -> Vec<Warning> {
-    let acc_file: &Path = &plan.accelerators_path;
-    let mut out = Vec::new();
-    let specs = &dataset.accelerators;
-    // Candidate pairs come from two indexes rather than every pair of rows (10,000
-    // accelerators would make 10^8): rows of the same chip, and rows of a family and precision
-    // sorted by peak, of which only those about half or twice as fast can look doubled.
+/// Pairs of accelerator rows `(a, b, same_chip, ratio)` where `a`'s peak is about twice
+/// `b`'s ([`SPARSE_RATIO`]) and the two should be equal: another precision of the same chip
+/// ([`EQUAL_PAIRS`]), or a sibling of the same family at the same precision. In file order
+/// of `a`, then of `b`.
+///
+/// Candidates come from two indexes rather than every pair of rows (10,000 accelerators would
+/// make 10^8): rows of the same chip, and rows of a family and precision sorted by peak, of
+/// which only those about half as fast can qualify.
+fn doubled_pairs(specs: &[AcceleratorSpec]) -> Vec<(usize, usize, bool, f64)> {
     let mut by_chip: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_family: HashMap<(&str, Precision), Vec<usize>> = HashMap::new();
     for (i, a) in specs.iter().enumerate() {
@@ -154,69 +155,75 @@ pub fn check(plan: &RunPlan, dataset: &Dataset) -> Vec<Warning> {
             .or_default()
             .push(i);
     }
-    by_family.values_mut().for_each(|v| {
-        v.sort_by(|&x, &y| {
-            specs[x]
-                .dense_peak_tflops
-                .total_cmp(&specs[y].dense_peak_tflops)
-        })
-    });
-    for a in specs {
-        let same_chip = by_chip[a.accelerator.as_str()]
-            .iter()
-            .copied()
-            .filter(|&j| {
-                let b = &specs[j];
-                EQUAL_PAIRS.iter().any(|&(x, y)| {
-                    (a.precision, b.precision) == (x, y) || (a.precision, b.precision) == (y, x)
-                })
-            });
-        // b's peak within a's / SPARSE_RATIO, widened a hair so rounding cannot drop a pair
-        // that `looks_doubled` accepts.
+    let peak = |j: usize| specs[j].dense_peak_tflops;
+    by_family
+        .values_mut()
+        .for_each(|v| v.sort_by(|&x, &y| peak(x).total_cmp(&peak(y))));
+    let mut out = Vec::new();
+    for (i, a) in specs.iter().enumerate() {
+        let same_chip = by_chip[a.accelerator.as_str()].iter().filter(|&&j| {
+            let pair = (a.precision, specs[j].precision);
+            EQUAL_PAIRS
+                .iter()
+                .any(|&(x, y)| pair == (x, y) || pair == (y, x))
+        });
+        // Peaks within a's / SPARSE_RATIO, widened a hair so that rounding cannot drop a pair
+        // `looks_doubled` accepts.
         let family_rows = &by_family[&(family(&a.accelerator), a.precision)];
-        let peak = |j: usize| specs[j].dense_peak_tflops;
         let lo = family_rows
             .partition_point(|&j| peak(j) < a.dense_peak_tflops / SPARSE_RATIO.1 * (1.0 - 1e-9));
         let hi = family_rows
             .partition_point(|&j| peak(j) <= a.dense_peak_tflops / SPARSE_RATIO.0 * (1.0 + 1e-9));
         let siblings = family_rows[lo..hi.max(lo)]
             .iter()
-            .copied()
-            .filter(|&j| specs[j].accelerator != a.accelerator);
+            .filter(|&&j| specs[j].accelerator != a.accelerator);
         let mut partners: Vec<(usize, bool)> = same_chip
-            .map(|j| (j, true))
-            .chain(siblings.map(|j| (j, false)))
+            .map(|&j| (j, true))
+            .chain(siblings.map(|&j| (j, false)))
             .collect();
-        partners.sort_unstable(); // file order, as a scan of every row would find them
-        for (j, same_chip_pair) in partners {
+        partners.sort_unstable();
+        out.extend(partners.into_iter().filter_map(|(j, same_chip)| {
+            looks_doubled(a.dense_peak_tflops, peak(j)).map(|r| (i, j, same_chip, r))
+        }));
+    }
+    out
+}
+
+/// Every warning about the checked inputs, in file order.
+pub fn check(plan: &RunPlan, dataset: &Dataset) -> Vec<Warning> {
+    let acc_file: &Path = &plan.accelerators_path;
+    let mut out = Vec::new();
+    let specs = &dataset.accelerators;
+    let pairs = doubled_pairs(specs);
+    let mut pairs = pairs.iter().peekable();
+    for (i, a) in specs.iter().enumerate() {
+        while let Some(&(_, j, same_chip, ratio)) = pairs.next_if(|p| p.0 == i) {
             let b = &specs[j];
-            if let Some(ratio) = looks_doubled(a.dense_peak_tflops, b.dense_peak_tflops) {
-                let other = if same_chip_pair {
-                    format!(
-                        "its {} peak {} (line {})",
-                        b.precision.name(),
-                        b.dense_peak_tflops,
-                        b.line
-                    )
-                } else {
-                    format!(
-                        "the {} {} peak {} (line {})",
-                        b.accelerator,
-                        b.precision.name(),
-                        b.dense_peak_tflops,
-                        b.line
-                    )
-                };
-                out.push(Warning::LooksSparse {
-                    file: acc_file.to_path_buf(),
-                    line: a.line,
-                    accelerator: a.accelerator.clone(),
-                    precision: a.precision,
-                    peak_tflops: a.dense_peak_tflops,
-                    other,
-                    ratio,
-                });
-            }
+            let other = if same_chip {
+                format!(
+                    "its {} peak {} (line {})",
+                    b.precision.name(),
+                    b.dense_peak_tflops,
+                    b.line
+                )
+            } else {
+                format!(
+                    "the {} {} peak {} (line {})",
+                    b.accelerator,
+                    b.precision.name(),
+                    b.dense_peak_tflops,
+                    b.line
+                )
+            };
+            out.push(Warning::LooksSparse {
+                file: acc_file.to_path_buf(),
+                line: a.line,
+                accelerator: a.accelerator.clone(),
+                precision: a.precision,
+                peak_tflops: a.dense_peak_tflops,
+                other,
+                ratio,
+            });
         }
         let pj_per_flop =
             units::pj_per_mac(a.tdp_w, units::peak_flops_per_s(a.dense_peak_tflops), 1.0);
@@ -246,6 +253,7 @@ pub fn check(plan: &RunPlan, dataset: &Dataset) -> Vec<Warning> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::PowerBasis;
 
     #[test]
     fn families_stop_at_the_first_numbered_token() {
@@ -264,5 +272,56 @@ mod tests {
             looks_doubled(989.4, 1978.9).is_none(),
             "the smaller one is not the suspect"
         );
+    }
+
+    /// Every pair of rows tested, as the check did before it was indexed.
+    fn doubled_pairs_by_scanning(specs: &[AcceleratorSpec]) -> Vec<(usize, usize, bool, f64)> {
+        let mut out = Vec::new();
+        for (i, a) in specs.iter().enumerate() {
+            for (j, b) in specs.iter().enumerate() {
+                let pair = (a.precision, b.precision);
+                let same_chip = a.accelerator == b.accelerator
+                    && EQUAL_PAIRS
+                        .iter()
+                        .any(|&(x, y)| pair == (x, y) || pair == (y, x));
+                let sibling = a.accelerator != b.accelerator
+                    && a.precision == b.precision
+                    && family(&a.accelerator) == family(&b.accelerator);
+                if same_chip || sibling {
+                    if let Some(r) = looks_doubled(a.dense_peak_tflops, b.dense_peak_tflops) {
+                        out.push((i, j, same_chip, r));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn indexed_pairs_equal_a_scan_of_every_pair() {
+        let precisions = [Precision::Bf16, Precision::Fp16, Precision::Fp8];
+        // Few families and peaks on a coarse lattice, so exact ratios 1.9, 2 and 2.1 occur.
+        let specs: Vec<AcceleratorSpec> = (0..400u64)
+            .map(|i| AcceleratorSpec {
+                accelerator: format!("fam{}-v{}", i % 3, (i * 7) % 11),
+                vendor: "test".into(),
+                node: "4nm".into(),
+                year: 2024,
+                tdp_w: 700.0,
+                power_basis: PowerBasis::BoardTdp,
+                precision: precisions[(i as usize / 3) % 3],
+                dense_peak_tflops: [100.0, 190.0, 200.0, 210.0, 95.0, 400.0][(i as usize * 13) % 6],
+                source: "test".into(),
+                line: i + 2,
+            })
+            .collect();
+        let want = doubled_pairs_by_scanning(&specs);
+        assert!(
+            want.len() > 100,
+            "the fixture has pairs to find: {}",
+            want.len()
+        );
+        assert!(want.iter().any(|p| p.2) && want.iter().any(|p| !p.2));
+        assert_eq!(doubled_pairs(&specs), want);
     }
 }
