@@ -14,6 +14,7 @@ use mfucal::config::{self, Method, Overrides};
 use mfucal::data::Dataset;
 use mfucal::posterior::Engine;
 use mfucal::sampler::{Accumulators, LogHistogram, ObservationModel};
+use mfucal::stop::Stop;
 
 fn shipped(samples: u64) -> (config::RunPlan, Dataset) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -101,7 +102,11 @@ fn whole_run(c: &mut Criterion) {
             let samples =
                 calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
             let merged = samples.merged_all();
-            black_box(calibrate::calibrate(&plan, &dataset, &samples, &merged).total_samples)
+            black_box(
+                calibrate::calibrate(&plan, &dataset, &samples, &merged, Stop::NEVER)
+                    .expect("never stopped")
+                    .total_samples,
+            )
         })
     });
     group.finish();
@@ -114,7 +119,8 @@ fn analyses(c: &mut Criterion) {
     let samples =
         calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
     let merged = samples.merged_all();
-    let cal = calibrate::calibrate(&plan, &dataset, &samples, &merged);
+    let cal = calibrate::calibrate(&plan, &dataset, &samples, &merged, Stop::NEVER)
+        .expect("never stopped");
     let samples = merged;
     let mut group = c.benchmark_group("analyses_shipped_data");
     group.sample_size(10);
@@ -125,18 +131,31 @@ fn analyses(c: &mut Criterion) {
                 &dataset,
                 &cal,
                 mfucal::stats::sobol::DEFAULT_SETTINGS,
+                Stop::NEVER,
             ))
         })
     });
     group.bench_function("prior_sensitivity", |b| {
         b.iter(|| {
             black_box(mfucal::stats::prior_sensitivity::prior_sensitivity(
-                &plan, &dataset, &samples, &cal,
+                &plan,
+                &dataset,
+                &samples,
+                &cal,
+                Stop::NEVER,
             ))
         })
     });
     group.bench_function("ppc", |b| {
-        b.iter(|| black_box(mfucal::stats::ppc::ppc_all(&plan, &dataset, &samples, &cal)))
+        b.iter(|| {
+            black_box(mfucal::stats::ppc::ppc_all(
+                &plan,
+                &dataset,
+                &samples,
+                &cal,
+                Stop::NEVER,
+            ))
+        })
     });
     group.finish();
 }

@@ -13,6 +13,7 @@ use crate::sampler::{
     schedule, Cancelled, Control, LogHistogram, ObservationModel, ObservationSamples, SampleState,
     Schedule, BATCHES,
 };
+use crate::stop::Stop;
 use crate::units;
 
 /// The levels of a 90 % interval and its median.
@@ -225,8 +226,9 @@ pub fn calibrate(
     dataset: &Dataset,
     state: &SampleState,
     merged: &[ObservationSamples],
-) -> Calibration {
-    let engine = Engine::new(&plan.prior);
+    stop: Stop,
+) -> Result<Calibration, Cancelled> {
+    let engine = Engine::stoppable(&plan.prior, stop);
     let levels: Vec<f64> = plan.quantiles.iter().map(|q| q.p).collect();
     let obs = &dataset.observations;
     let hists = Histograms { merged, state };
@@ -259,6 +261,7 @@ pub fn calibrate(
                 })
                 .collect();
             for scale in &plan.nodes {
+                stop.check()?;
                 let members: Vec<usize> = pooled_members
                     .iter()
                     .copied()
@@ -346,13 +349,13 @@ pub fn calibrate(
         })
         .collect();
 
-    let accelerators = accelerator_rows(&engine, plan, dataset, &hists, &groups, &levels);
-    Calibration {
+    let accelerators = accelerator_rows(&engine, plan, dataset, &hists, &groups, &levels)?;
+    Ok(Calibration {
         groups,
         observations,
         accelerators,
         total_samples: per_obs * obs.len() as u64,
-    }
+    })
 }
 
 /// Precisions with at least one observation, in a fixed order.
@@ -431,7 +434,7 @@ fn accelerator_rows(
     hists: &Histograms,
     groups: &[GroupResult],
     levels: &[f64],
-) -> Vec<AcceleratorResult> {
+) -> Result<Vec<AcceleratorResult>, Cancelled> {
     let obs = &dataset.observations;
     // Each accelerator's observations, found once: scanning every observation per accelerator
     // would cost accelerators x observations.
@@ -445,6 +448,7 @@ fn accelerator_rows(
     let mut rows = Vec::new();
     for &method in &plan.methods {
         for spec in &dataset.accelerators {
+            engine.stop().check()?;
             let row =
                 |quantity: AcceleratorQuantity, unit: &'static str, quantiles| AcceleratorResult {
                     method,
@@ -489,7 +493,7 @@ fn accelerator_rows(
             ));
         }
     }
-    rows
+    Ok(rows)
 }
 
 /// The deterministic calculator of the seed analysis, for one accelerator.

@@ -23,4 +23,5 @@ pub mod plot;
 pub mod posterior;
 pub mod sampler;
 pub mod stats;
+pub mod stop;
 pub mod units;

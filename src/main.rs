@@ -212,7 +212,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// The flag Ctrl-C (SIGINT) and SIGTERM set; sampling checks it once per chunk and the run
+/// The flag Ctrl-C (SIGINT) and SIGTERM set; sampling, the posteriors and the analyses poll it
+/// between units of work of a few milliseconds (`mfucal::stop`), and the run
 /// then stops without writing. A second signal ends the process at once.
 fn cancel_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
     let cancel = Arc::new(AtomicBool::new(false));

@@ -22,7 +22,7 @@ fn lognormal_histogram(median: f64, s: f64, n: usize) -> LogHistogram {
     h
 }
 
-fn engine() -> Engine {
+fn engine() -> Engine<'static> {
     let prior = DistSpec::LogUniform {
         low: 0.05,
         high: 20.0,

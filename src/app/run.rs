@@ -18,6 +18,7 @@ use crate::sampler::{
     CHUNK_SAMPLES,
 };
 use crate::stats::{self, Analyses};
+use crate::stop::{Cancelled, Stop};
 use crate::{output, plot};
 
 /// What `run` was asked to do.
@@ -214,6 +215,7 @@ fn execute(
         .unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
     let threads = pool.current_num_threads();
     let models = calibrate::models(&plan, &dataset);
+    let stop = Stop::on(options.control.cancel);
 
     let start = Instant::now();
     // Rounds only add chunks, so the final state is that of one run of the final size; with a
@@ -238,7 +240,12 @@ fn execute(
         state.absorb(round).map_err(anyhow::Error::msg)?;
         rounds += 1;
         let merged = state.merged_all();
-        let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &state, &merged));
+        let interrupted = || Interrupted {
+            out_dir: out_dir.clone(),
+        };
+        let calibration = pool
+            .install(|| calibrate::calibrate(&plan, &dataset, &state, &merged, stop))
+            .map_err(|_| interrupted())?;
         let Some(target) = options.target_mcse else {
             break (calibration, merged);
         };
@@ -267,14 +274,10 @@ fn execute(
         merged_shards: None,
     };
     drop(state);
-    let analyses = analyse(&pool, &plan, &dataset, &merged, &calibration);
-    if options
-        .control
-        .cancel
-        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
-    {
-        return Err(Interrupted { out_dir }.into());
-    }
+    let analyses =
+        analyse(&pool, &plan, &dataset, &merged, &calibration, stop).map_err(|_| Interrupted {
+            out_dir: out_dir.clone(),
+        })?;
     let comparison = write_results(&out_dir, &plan, &dataset, &calibration, &analyses, &facts)?;
     Ok(RunReport {
         out_dir,
@@ -294,8 +297,9 @@ pub(crate) fn analyse(
     dataset: &Dataset,
     merged: &[ObservationSamples],
     calibration: &Calibration,
-) -> Analyses {
-    pool.install(|| stats::analyse(plan, dataset, merged, calibration))
+    stop: Stop,
+) -> Result<Analyses, Cancelled> {
+    pool.install(|| stats::analyse(plan, dataset, merged, calibration, stop))
 }
 
 /// Writes a calibration's folder (tables, pictures, manifest) after reading what it held, and

@@ -19,6 +19,7 @@ use crate::config::Overrides;
 use crate::export::manifest::RunFacts;
 use crate::output;
 use crate::sampler::{SampleState, Schedule};
+use crate::stop::Stop;
 
 const STATE_FILE: &str = "state.bin";
 
@@ -176,7 +177,10 @@ pub fn merge(
         );
     }
     let merged = state.merged_all();
-    let calibration = pool.install(|| calibrate::calibrate(&plan, &dataset, &state, &merged));
+    // A merge has no Ctrl-C handler: its output is written atomically, so a signal's default
+    // action (ending the process) is already safe.
+    let calibration =
+        pool.install(|| calibrate::calibrate(&plan, &dataset, &state, &merged, Stop::NEVER))?;
     let facts = RunFacts {
         inputs,
         threads: pool.current_num_threads(),
@@ -186,7 +190,7 @@ pub fn merge(
         max_relative_mcse: calibration.max_relative_mcse(),
         merged_shards: Some(first.shard_count),
     };
-    let analyses = analyse(&pool, &plan, &dataset, &merged, &calibration);
+    let analyses = analyse(&pool, &plan, &dataset, &merged, &calibration, Stop::NEVER)?;
     let comparison = write_results(out_dir, &plan, &dataset, &calibration, &analyses, &facts)?;
     Ok(RunReport {
         out_dir: out_dir.to_path_buf(),

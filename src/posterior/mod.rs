@@ -12,8 +12,11 @@ pub mod likelihood;
 use std::ops::Range;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::config::{dist::fast_exp, Dist, Method};
 use crate::sampler::LogHistogram;
+use crate::stop::Stop;
 use grid::{DX, LEN};
 
 /// A normalised density of `x = ln(E / pJ)` on grid points `offset..offset + density.len()`,
@@ -332,16 +335,28 @@ impl ScaleKernel {
 }
 
 /// Everything posteriors need that does not change between groups.
-pub struct Engine {
+pub struct Engine<'s> {
     window: Range<usize>,
     points: Vec<f64>,
     ln_prior: Vec<f64>,
+    stop: Stop<'s>,
 }
 
-impl Engine {
-    pub fn new(prior: &Dist) -> Engine {
+/// Observations whose log-likelihoods are computed at once, in parallel, before being summed
+/// in order: enough to occupy the threads, few enough to hold.
+const BLOCK: usize = 1024;
+
+impl<'s> Engine<'s> {
+    pub fn new(prior: &Dist) -> Engine<'static> {
+        Engine::stoppable(prior, Stop::NEVER)
+    }
+
+    /// An engine that abandons a group's computation once `stop` is requested. What it
+    /// returns then is meaningless: callers check `stop` and discard it.
+    pub fn stoppable(prior: &Dist, stop: Stop<'s>) -> Engine<'s> {
         let window = grid::prior_window(prior);
         Engine {
+            stop,
             points: window.clone().map(|j| grid::x(j).exp()).collect(),
             ln_prior: window
                 .clone()
@@ -349,6 +364,25 @@ impl Engine {
                 .collect(),
             window,
         }
+    }
+
+    /// The stop this engine polls.
+    pub fn stop(&self) -> Stop<'s> {
+        self.stop
+    }
+
+    /// `term` of each of `items`, in order. Terms are computed a block at a time in parallel
+    /// and live only until consumed, so summing a group of any size holds one block; the
+    /// sequence ends early once a stop is requested.
+    pub fn in_blocks<'a, T: Sync>(
+        &'a self,
+        items: &'a [T],
+        term: impl Fn(&'a T) -> likelihood::LnLikelihood + Sync + 'a,
+    ) -> impl Iterator<Item = likelihood::LnLikelihood> + 'a {
+        items
+            .chunks(BLOCK)
+            .take_while(|_| !self.stop.requested())
+            .flat_map(move |block| block.par_iter().map(&term).collect::<Vec<_>>())
     }
 
     /// One observation's log-likelihood on the prior's window.
@@ -407,14 +441,11 @@ impl Engine {
         method: Method,
         observations: &[(&str, &LogHistogram)],
     ) -> Result<Posterior, Contradiction> {
-        // Each term's log-likelihood lives only while it is added: memory stays at one window
-        // however many observations the group has.
-        let sum = likelihood::LnLikelihoodSum::new(
-            self.ln_prior.clone(),
-            observations
-                .iter()
-                .map(|(_, h)| self.ln_likelihood(method, h)),
-        );
+        // Log-likelihoods are computed a block at a time and live only until added: memory
+        // stays at a block's worth however many observations the group has, and the sum is
+        // the same as adding them one by one.
+        let terms = self.in_blocks(observations, |(_, h)| self.ln_likelihood(method, h));
+        let sum = likelihood::LnLikelihoodSum::new(self.ln_prior.clone(), terms);
         Posterior::from_ln(self.window.start, &sum.total())
             .ok_or_else(|| self.diagnose(method, observations))
     }
@@ -427,8 +458,13 @@ impl Engine {
         let n_window = self.ln_prior.len();
         let prior: Vec<(usize, usize)> = runs(&self.ln_prior);
         let supports: Vec<Vec<(usize, usize)>> = observations
-            .iter()
-            .map(|(_, h)| intersect(&prior, &self.ln_likelihood(method, h).support(n_window)))
+            .par_iter()
+            .map(|(_, h)| {
+                if self.stop.requested() {
+                    return Vec::new();
+                }
+                intersect(&prior, &self.ln_likelihood(method, h).support(n_window))
+            })
             .collect();
         let outside: Vec<String> = observations
             .iter()

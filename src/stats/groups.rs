@@ -38,9 +38,7 @@ pub fn histogram(samples: &ObservationSamples, method: Method, basis: Basis) -> 
 pub fn ln_likelihood_sum(engine: &Engine, method: Method, hists: &[&LogHistogram]) -> Vec<f64> {
     LnLikelihoodSum::new(
         vec![0.0; LEN],
-        hists
-            .iter()
-            .map(|h| engine.ln_likelihood_on_grid(method, h)),
+        engine.in_blocks(hists, |h| engine.ln_likelihood_on_grid(method, h)),
     )
     .total()
 }

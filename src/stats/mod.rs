@@ -25,6 +25,7 @@ use crate::calibrate::Calibration;
 use crate::config::RunPlan;
 use crate::data::Dataset;
 use crate::sampler::{stream_seed, ObservationSamples};
+use crate::stop::{Cancelled, Stop};
 
 /// Everything [`analyse`] computes for `sensitivity.csv` and `ppc.csv`.
 pub struct Analyses {
@@ -34,18 +35,19 @@ pub struct Analyses {
 }
 
 /// Sensitivity indices, prior sensitivity and predictive checks of a calibration, on the
-/// current rayon pool.
+/// current rayon pool; `Err` once `stop` is requested.
 pub fn analyse(
     plan: &RunPlan,
     dataset: &Dataset,
     samples: &[ObservationSamples],
     cal: &Calibration,
-) -> Analyses {
-    Analyses {
-        sobol: sobol_targets::sobol_all(plan, dataset, cal, sobol::DEFAULT_SETTINGS),
-        prior: prior_sensitivity::prior_sensitivity(plan, dataset, samples, cal),
-        ppc: ppc::ppc_all(plan, dataset, samples, cal),
-    }
+    stop: Stop,
+) -> Result<Analyses, Cancelled> {
+    Ok(Analyses {
+        sobol: sobol_targets::sobol_all(plan, dataset, cal, sobol::DEFAULT_SETTINGS, stop)?,
+        prior: prior_sensitivity::prior_sensitivity(plan, dataset, samples, cal, stop)?,
+        ppc: ppc::ppc_all(plan, dataset, samples, cal, stop)?,
+    })
 }
 
 /// An RNG stream for the analysis named `label` (e.g. `sobol/bound/llama3`), derived from the

@@ -41,6 +41,7 @@ use crate::data::Dataset;
 use crate::posterior::likelihood::LnLikelihoodSum;
 use crate::posterior::{Engine, Posterior};
 use crate::sampler::ObservationSamples;
+use crate::stop::{Cancelled, Stop};
 
 /// Two-sided tail probability that makes an observation suspect.
 pub const TAIL: f64 = 0.01;
@@ -86,23 +87,26 @@ pub fn ppc_all(
     dataset: &Dataset,
     samples: &[ObservationSamples],
     cal: &Calibration,
-) -> Vec<PpcRow> {
-    let engine = Engine::new(&plan.prior);
+    stop: Stop,
+) -> Result<Vec<PpcRow>, Cancelled> {
+    let engine = Engine::stoppable(&plan.prior, stop);
     let groups: Vec<_> = cal
         .groups
         .iter()
         .filter(|g| g.basis == Basis::Observed)
         .collect();
-    let mut rows: Vec<PpcRow> = groups
+    let per_group: Option<Vec<Vec<PpcRow>>> = groups
         .par_iter()
-        .flat_map_iter(|g| {
+        .map(|g| {
             let idx = members(&dataset.observations, g);
             check_group(&engine, g.method, &idx, samples)
         })
         .collect();
+    stop.check()?;
+    let mut rows: Vec<PpcRow> = per_group.ok_or(Cancelled)?.into_iter().flatten().collect();
     let method_rank = |m: Method| plan.methods.iter().position(|&x| x == m);
     rows.sort_by_key(|r| (method_rank(r.method), r.observation));
-    rows
+    Ok(rows)
 }
 
 fn check_group(
@@ -110,7 +114,7 @@ fn check_group(
     method: Method,
     idx: &[usize],
     samples: &[ObservationSamples],
-) -> Vec<PpcRow> {
+) -> Option<Vec<PpcRow>> {
     let hists: Vec<_> = idx
         .iter()
         .map(|&i| histogram(&samples[i], method, Basis::Observed))
@@ -121,7 +125,7 @@ fn check_group(
     // 100,000 would otherwise hold 100,000 of them at once.
     let sum = LnLikelihoodSum::new(
         vec![0.0; engine.window_len()],
-        hists.iter().map(|h| engine.ln_likelihood(method, h)),
+        engine.in_blocks(&hists, |h| engine.ln_likelihood(method, h)),
     );
     let full = engine.posterior_from_window(&sum.total());
     let n = idx.len();
@@ -137,6 +141,9 @@ fn check_group(
     (0..n)
         .into_par_iter()
         .map(|k| {
+            if engine.stop().requested() {
+                return None;
+            }
             let p_posterior = full.as_ref().map(|p| predictive(p, k));
             let own = engine.ln_likelihood(method, hists[k]);
             let loo = engine.posterior_from_window(&sum.without(&own));
@@ -166,7 +173,7 @@ fn check_group(
                     None
                 }
             });
-            PpcRow {
+            Some(PpcRow {
                 method,
                 observation: idx[k],
                 n_others: n - 1,
@@ -174,7 +181,7 @@ fn check_group(
                 p_loo,
                 suspect,
                 status,
-            }
+            })
         })
         .collect()
 }

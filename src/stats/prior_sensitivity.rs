@@ -28,6 +28,7 @@ use crate::config::{Dist, DistSpec, Method, Quantity, RunPlan};
 use crate::data::{Dataset, Precision};
 use crate::posterior::Engine;
 use crate::sampler::ObservationSamples;
+use crate::stop::{Cancelled, Stop};
 
 /// A quantile that moves by more than this (relative) under an alternative prior is flagged.
 pub const PRIOR_DOMINATED_CHANGE: f64 = 0.10;
@@ -125,9 +126,13 @@ pub fn prior_sensitivity(
     dataset: &Dataset,
     samples: &[ObservationSamples],
     cal: &Calibration,
-) -> Vec<PriorRow> {
+    stop: Stop,
+) -> Result<Vec<PriorRow>, Cancelled> {
     let alts = alternatives(&plan.prior);
-    let engines: Vec<Engine> = alts.iter().map(|a| Engine::new(&a.prior)).collect();
+    let engines: Vec<Engine> = alts
+        .iter()
+        .map(|a| Engine::stoppable(&a.prior, stop))
+        .collect();
     let levels: Vec<f64> = plan.quantiles.iter().map(|q| q.p).collect();
     let groups: Vec<_> = cal
         .groups
@@ -135,9 +140,12 @@ pub fn prior_sensitivity(
         .filter(|g| g.basis != Basis::Scaled)
         .filter_map(|g| g.outcome.as_ref().ok().map(|(_, s)| (g, s)))
         .collect();
-    groups
+    let rows = groups
         .par_iter()
         .flat_map_iter(|&(g, summary)| {
+            if stop.requested() {
+                return Vec::new();
+            }
             let hists: Vec<_> = members(&dataset.observations, g)
                 .into_iter()
                 .map(|i| histogram(&samples[i], g.method, g.basis))
@@ -159,7 +167,9 @@ pub fn prior_sensitivity(
                 })
                 .collect::<Vec<_>>()
         })
-        .collect()
+        .collect();
+    stop.check()?;
+    Ok(rows)
 }
 
 #[cfg(test)]

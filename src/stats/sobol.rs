@@ -29,6 +29,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::RngExt;
 
 use crate::config::Sampler;
+use crate::stop::Stop;
 
 /// Size of an analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,7 @@ pub fn indices(
     settings: Settings,
     draws: &mut Xoshiro256PlusPlus,
     resample: &mut Xoshiro256PlusPlus,
+    stop: Stop,
 ) -> Result<Vec<Effect>, SobolError> {
     let n = settings.base_samples;
     let d: usize = inputs.iter().map(Vec::len).sum();
@@ -126,6 +128,11 @@ pub fn indices(
     let mut table = vec![0.0; n * width];
     let (mut a, mut b, mut x) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
     for row in table.chunks_exact_mut(width) {
+        // A group of 100,000 observations takes seconds; what a stopped analysis returns is
+        // discarded by the caller.
+        if stop.requested() {
+            return Err(SobolError::Constant);
+        }
         a.iter_mut()
             .zip(&columns)
             .for_each(|(v, s)| *v = s.draw(draws));
@@ -246,6 +253,7 @@ mod tests {
             },
             &mut stream(5, "test", 0),
             &mut stream(5, "test", 1),
+            Stop::NEVER,
         )
     }
 

@@ -30,6 +30,7 @@ use super::sobol::{self, Effect, Settings, SobolError};
 use crate::calibrate::{Basis, Calibration};
 use crate::config::{Dist, Method, RunPlan, Sampler};
 use crate::data::{Dataset, Observation, PowerBasis, Precision};
+use crate::stop::{Cancelled, Stop};
 
 /// An uncertain input of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +122,8 @@ pub fn sobol_all(
     dataset: &Dataset,
     cal: &Calibration,
     settings: Settings,
-) -> Vec<SobolResult> {
+    stop: Stop,
+) -> Result<Vec<SobolResult>, Cancelled> {
     let obs = &dataset.observations;
     let mut targets = Vec::new();
     for &method in &plan.methods {
@@ -183,13 +185,15 @@ pub fn sobol_all(
             });
         }
     }
-    targets
+    let results: Option<Vec<SobolResult>> = targets
         .into_par_iter()
-        .map(|t| evaluate(plan, t, settings))
-        .collect()
+        .map(|t| (!stop.requested()).then(|| evaluate(plan, t, settings, stop)))
+        .collect();
+    stop.check()?;
+    results.ok_or(Cancelled)
 }
 
-fn evaluate(plan: &RunPlan, t: Target, settings: Settings) -> SobolResult {
+fn evaluate(plan: &RunPlan, t: Target, settings: Settings, stop: Stop) -> SobolResult {
     let n = t.members.len();
     let k = plan.flops_per_mac;
     let full: Vec<f64> = t
@@ -271,6 +275,7 @@ fn evaluate(plan: &RunPlan, t: Target, settings: Settings) -> SobolResult {
         settings,
         &mut super::stream(seed, &t.label, 0),
         &mut super::stream(seed, &t.label, 1),
+        stop,
     );
     SobolResult {
         effects,
