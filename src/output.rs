@@ -16,8 +16,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-/// Replaces `dir` by a folder holding exactly `files` (name, bytes).
-pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
+use crate::stop::{Cancelled, Stop};
+
+/// Replaces `dir` by a folder holding exactly `files` (name, bytes). Until the final swap a
+/// requested `stop` abandons the write, leaving `dir` untouched, with the error [`Cancelled`].
+pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result<()> {
     let name = dir
         .file_name()
         .with_context(|| format!("output folder {} has no name", dir.display()))?
@@ -41,6 +44,14 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
         f.sync_all()
             .with_context(|| format!("cannot sync {}", path.display()))?;
+        if stop.requested() {
+            break;
+        }
+    }
+    if stop.requested() {
+        // The last moment to give up: past the swap the new results are in place.
+        fs::remove_dir_all(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
+        return Err(Cancelled.into());
     }
 
     if dir.exists() && exchange(&tmp, dir) {
@@ -165,8 +176,13 @@ mod tests {
     fn replaces_previous_results_whole() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("results").join("default");
-        write_folder(&dir, &[("a.csv", b"1".to_vec()), ("b.csv", b"2".to_vec())]).unwrap();
-        write_folder(&dir, &[("a.csv", b"3".to_vec())]).unwrap();
+        write_folder(
+            &dir,
+            &[("a.csv", b"1".to_vec()), ("b.csv", b"2".to_vec())],
+            Stop::NEVER,
+        )
+        .unwrap();
+        write_folder(&dir, &[("a.csv", b"3".to_vec())], Stop::NEVER).unwrap();
         assert_eq!(fs::read(dir.join("a.csv")).unwrap(), b"3");
         assert!(!dir.join("b.csv").exists());
         let names: Vec<_> = fs::read_dir(root.path().join("results"))

@@ -278,7 +278,18 @@ fn execute(
         analyse(&pool, &plan, &dataset, &merged, &calibration, stop).map_err(|_| Interrupted {
             out_dir: out_dir.clone(),
         })?;
-    let comparison = write_results(&out_dir, &plan, &dataset, &calibration, &analyses, &facts)?;
+    let comparison = match write_results(
+        &out_dir,
+        &plan,
+        &dataset,
+        &calibration,
+        &analyses,
+        &facts,
+        stop,
+    ) {
+        Err(e) if e.is::<Cancelled>() => return Err(Interrupted { out_dir }.into()),
+        written => written?,
+    };
     Ok(RunReport {
         out_dir,
         plan,
@@ -311,39 +322,44 @@ pub(crate) fn write_results(
     calibration: &Calibration,
     analyses: &Analyses,
     facts: &RunFacts,
+    stop: Stop,
 ) -> Result<Comparison> {
     guard::check_finite(plan, calibration)?;
-    let files = [
-        ("quantiles.csv", tables::quantiles_csv(plan, calibration)),
-        (
-            "observations.csv",
-            tables::observations_csv(plan, calibration),
-        ),
-        (
-            "accelerators.csv",
-            tables::accelerators_csv(plan, calibration),
-        ),
-        (
-            "sensitivity.csv",
-            export::sensitivity::sensitivity_csv(plan, &analyses.sobol, &analyses.prior),
-        ),
-        ("ppc.csv", export::ppc::ppc_csv(dataset, &analyses.ppc)),
-        (
-            "manifest.json",
-            export::manifest::manifest_json(plan, dataset, calibration, facts),
-        ),
-        ("posterior.svg", plot::posterior_svg(plan, calibration)),
-        (
-            "observations.svg",
-            plot::observations_svg(plan, calibration),
-        ),
+    // Each exporter takes up to a second or two at 100,000 observations: a requested stop is
+    // honoured between them (and by `write_folder` until its final swap).
+    let exporters: [(&str, &dyn Fn() -> Vec<u8>); 8] = [
+        ("quantiles.csv", &|| {
+            tables::quantiles_csv(plan, calibration)
+        }),
+        ("observations.csv", &|| {
+            tables::observations_csv(plan, calibration)
+        }),
+        ("accelerators.csv", &|| {
+            tables::accelerators_csv(plan, calibration)
+        }),
+        ("sensitivity.csv", &|| {
+            export::sensitivity::sensitivity_csv(plan, &analyses.sobol, &analyses.prior)
+        }),
+        ("ppc.csv", &|| export::ppc::ppc_csv(dataset, &analyses.ppc)),
+        ("manifest.json", &|| {
+            export::manifest::manifest_json(plan, dataset, calibration, facts)
+        }),
+        ("posterior.svg", &|| plot::posterior_svg(plan, calibration)),
+        ("observations.svg", &|| {
+            plot::observations_svg(plan, calibration)
+        }),
     ];
+    let mut files = Vec::with_capacity(exporters.len());
+    for (name, export) in exporters {
+        stop.check()?;
+        files.push((name, export()));
+    }
     // Read before write_folder replaces it: the summary ends with what moved.
     let previous = out_dir
         .join("quantiles.csv")
         .is_file()
         .then(|| Snapshot::read_folder(out_dir, &out_dir.display().to_string()));
-    output::write_folder(out_dir, &files)?;
+    output::write_folder(out_dir, &files, stop)?;
     Ok(match previous {
         None => Comparison::NoPrevious,
         Some(Err(e)) => Comparison::Unreadable(format!("{e:#}")),

@@ -13,13 +13,15 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::run::{analyse, prepare, sample_pass, write_results, Prepared, RunOptions, RunReport};
+use super::run::{
+    analyse, prepare, sample_pass, write_results, Interrupted, Prepared, RunOptions, RunReport,
+};
 use crate::calibrate;
 use crate::config::Overrides;
 use crate::export::manifest::RunFacts;
 use crate::output;
 use crate::sampler::{SampleState, Schedule};
-use crate::stop::Stop;
+use crate::stop::{Cancelled, Stop};
 
 const STATE_FILE: &str = "state.bin";
 
@@ -60,7 +62,11 @@ pub fn run_shard(options: &RunOptions) -> Result<String> {
         ..Schedule::whole(plan.samples_per_observation)
     };
     let start = Instant::now();
-    let state = sample_pass(&pool, &models, plan.seed, schedule, options)?;
+    let interrupted = || Interrupted {
+        out_dir: out_dir.clone(),
+    };
+    let state =
+        sample_pass(&pool, &models, plan.seed, schedule, options).map_err(|_| interrupted())?;
     let wall_seconds = start.elapsed().as_secs_f64();
 
     let header = ShardHeader {
@@ -93,7 +99,12 @@ pub fn run_shard(options: &RunOptions) -> Result<String> {
             (STATE_FILE, state.to_bytes(&header_json)),
             ("manifest.json", manifest_bytes),
         ],
-    )?;
+        Stop::on(options.control.cancel),
+    )
+    .map_err(|e| match e.is::<Cancelled>() {
+        true => interrupted().into(),
+        false => e,
+    })?;
     Ok(format!(
         "shard {}/{}: {drawn} samples in {wall_seconds:.2} s; wrote {}\nmerge all {} shards with: mfucal merge --out DIR SHARD_DIR...\n",
         shard.index + 1,
@@ -191,7 +202,15 @@ pub fn merge(
         merged_shards: Some(first.shard_count),
     };
     let analyses = analyse(&pool, &plan, &dataset, &merged, &calibration, Stop::NEVER)?;
-    let comparison = write_results(out_dir, &plan, &dataset, &calibration, &analyses, &facts)?;
+    let comparison = write_results(
+        out_dir,
+        &plan,
+        &dataset,
+        &calibration,
+        &analyses,
+        &facts,
+        Stop::NEVER,
+    )?;
     Ok(RunReport {
         out_dir: out_dir.to_path_buf(),
         plan,
