@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -14,6 +15,7 @@ use mfucal::app::{check, diff, import_epoch, limit, run, shard, validate};
 use mfucal::config::Overrides;
 use mfucal::data::Precision;
 use mfucal::export::{quantile_table, Format};
+use mfucal::output;
 use mfucal::sampler::Control;
 use mfucal::sampler::Shard;
 
@@ -190,9 +192,24 @@ impl From<String> for Printed {
 /// Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
 const INTERRUPTED: u8 = 130;
 
+/// How long a run has to answer Ctrl-C itself (it polls between units of work of a few
+/// milliseconds) before the watchdog ends the process anyway.
+const GRACE: Duration = Duration::from_millis(500);
+
+/// Set by whichever of `main` and the Ctrl-C watchdog reports the outcome first; the other
+/// then stays silent, so a stopped run prints one message.
+static REPORTING: AtomicBool = AtomicBool::new(false);
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match dispatch(cli.command) {
+    let outcome = dispatch(cli.command);
+    if REPORTING.swap(true, Ordering::SeqCst) {
+        // The watchdog is reporting the interruption and ending the process.
+        loop {
+            std::thread::park();
+        }
+    }
+    match outcome {
         Ok(printed) => {
             use std::io::Write;
             eprint!("{}", printed.stderr);
@@ -214,7 +231,8 @@ fn main() -> ExitCode {
 
 /// The flag Ctrl-C (SIGINT) and SIGTERM set; sampling, the posteriors and the analyses poll it
 /// between units of work of a few milliseconds (`mfucal::stop`), and the run
-/// then stops without writing. A second signal ends the process at once.
+/// then stops without writing; a watchdog ends it after [`GRACE`] if it has not. A second
+/// signal ends the process at once.
 fn cancel_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
     let cancel = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -226,7 +244,28 @@ fn cancel_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
         )?;
         signal_hook::flag::register(signal, Arc::clone(&cancel))?;
     }
+    watchdog(Arc::clone(&cancel));
     Ok(cancel)
+}
+
+/// Ends the process [`GRACE`] after a stop was requested if the run has not ended by then (a
+/// single exporter can take a second on 100,000 observations). Safe at any point before the
+/// results folder is swapped in, which is exactly when [`output::exit_unless_published`] lets
+/// it act: the temporary folder it may leave is never read as results and the next run
+/// removes it.
+fn watchdog(cancel: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !cancel.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(GRACE);
+        output::exit_unless_published(|| {
+            if !REPORTING.swap(true, Ordering::SeqCst) {
+                eprintln!("interrupted; nothing was written, the previous results are unchanged");
+                std::process::exit(INTERRUPTED.into());
+            }
+        });
+    });
 }
 
 fn check_threads(threads: Option<usize>) -> anyhow::Result<()> {

@@ -13,10 +13,26 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context, Result};
 
 use crate::stop::{Cancelled, Stop};
+
+/// Whether this process has published a results folder (swapped it into place), behind the
+/// lock that every swap holds: see [`exit_unless_published`].
+static PUBLISHED: Mutex<bool> = Mutex::new(false);
+
+/// Calls `exit` (which should end the process) unless a results folder has already been
+/// published, holding the publishing lock meanwhile: no swap can start or be half-reported
+/// around it. The binary's Ctrl-C watchdog uses it to end a run that has not answered in time
+/// without ever claiming "nothing was written" after a swap.
+pub fn exit_unless_published(exit: impl FnOnce()) {
+    let published = PUBLISHED.lock().unwrap_or_else(PoisonError::into_inner);
+    if !*published {
+        exit();
+    }
+}
 
 /// Replaces `dir` by a folder holding exactly `files` (name, bytes). Until the final swap a
 /// requested `stop` abandons the write, leaving `dir` untouched, with the error [`Cancelled`].
@@ -48,6 +64,7 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result
             break;
         }
     }
+    let mut published = PUBLISHED.lock().unwrap_or_else(PoisonError::into_inner);
     if stop.requested() {
         // The last moment to give up: past the swap the new results are in place.
         fs::remove_dir_all(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
@@ -55,11 +72,16 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result
     }
 
     if dir.exists() && exchange(&tmp, dir) {
+        *published = true;
+        drop(published);
         // The previous results are now in `tmp`: a kill from here on leaves the new results
         // in place and a hidden leftover the next run removes.
         fs::remove_dir_all(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
     } else {
-        swap_by_renames(&tmp, dir, &parent.join(format!(".{name}.old-{pid}")))?;
+        let swapped = swap_by_renames(&tmp, dir, &parent.join(format!(".{name}.old-{pid}")));
+        *published = swapped.is_ok();
+        drop(published);
+        swapped?;
     }
     if let Ok(d) = fs::File::open(&parent) {
         let _ = d.sync_all(); // make the renames durable where the platform allows
