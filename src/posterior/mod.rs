@@ -122,12 +122,10 @@ impl Posterior {
     /// predictive probability `E[Pr(e_i >= E)]` with `values[j] = Pr(e_i >= E_j)`.
     pub fn expectation(&self, values: &[f64]) -> f64 {
         assert_eq!(values.len(), self.density.len(), "one value per point");
-        let mut acc = 0.0;
-        for i in 1..self.density.len() {
-            let (d, v) = (&self.density[i - 1..=i], &values[i - 1..=i]);
-            acc += 0.5 * (d[0] * v[0] + d[1] * v[1]) * DX;
-        }
-        acc
+        self.density
+            .windows(2)
+            .zip(values.windows(2))
+            .fold(0.0, |acc, (d, v)| acc + 0.5 * (d[0] * v[0] + d[1] * v[1]) * DX)
     }
 
     /// The distribution of `E * S` with `S` independent of `E`: the posterior at another node
