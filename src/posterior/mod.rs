@@ -125,7 +125,9 @@ impl Posterior {
         self.density
             .windows(2)
             .zip(values.windows(2))
-            .fold(0.0, |acc, (d, v)| acc + 0.5 * (d[0] * v[0] + d[1] * v[1]) * DX)
+            .fold(0.0, |acc, (d, v)| {
+                acc + 0.5 * (d[0] * v[0] + d[1] * v[1]) * DX
+            })
     }
 
     /// The distribution of `E * S` with `S` independent of `E`: the posterior at another node
