@@ -227,6 +227,9 @@ fn execute(
     let mut state = SampleState::new(models.len());
     let mut first_chunk = 0;
     let mut rounds = 0;
+    let interrupted = || Interrupted {
+        out_dir: out_dir.clone(),
+    };
     let (calibration, merged) = loop {
         let schedule = Schedule {
             samples_per_observation: total,
@@ -234,15 +237,10 @@ fn execute(
             shard: Shard::WHOLE,
         };
         let round =
-            sample_pass(&pool, &models, plan.seed, schedule, options).map_err(|_| Interrupted {
-                out_dir: out_dir.clone(),
-            })?;
+            sample_pass(&pool, &models, plan.seed, schedule, options).map_err(|_| interrupted())?;
         state.absorb(round).map_err(anyhow::Error::msg)?;
         rounds += 1;
         let merged = state.merged_all();
-        let interrupted = || Interrupted {
-            out_dir: out_dir.clone(),
-        };
         let calibration = pool
             .install(|| calibrate::calibrate(&plan, &dataset, &state, &merged, stop))
             .map_err(|_| interrupted())?;
@@ -274,10 +272,48 @@ fn execute(
         merged_shards: None,
     };
     drop(state);
-    let analyses =
-        analyse(&pool, &plan, &dataset, &merged, &calibration, stop).map_err(|_| Interrupted {
+    finish(
+        &pool,
+        Calibrated {
+            out_dir,
+            plan,
+            dataset,
+            merged,
+            calibration,
+            facts,
+        },
+        stop,
+    )
+}
+
+/// A run (or merge) whose posteriors are built, before its analyses.
+pub(crate) struct Calibrated {
+    pub out_dir: PathBuf,
+    pub plan: RunPlan,
+    pub dataset: Dataset,
+    /// Each observation's samples, all batches together.
+    pub merged: Vec<ObservationSamples>,
+    pub calibration: Calibration,
+    pub facts: RunFacts,
+}
+
+/// What a run and a merge share once the posteriors are built: the analyses, the results
+/// folder and the report; [`Interrupted`] once `stop` is requested, with nothing written.
+pub(crate) fn finish(pool: &rayon::ThreadPool, run: Calibrated, stop: Stop) -> Result<RunReport> {
+    let Calibrated {
+        out_dir,
+        plan,
+        dataset,
+        merged,
+        calibration,
+        facts,
+    } = run;
+    let analyses = pool
+        .install(|| stats::analyse(&plan, &dataset, &merged, &calibration, stop))
+        .map_err(|_| Interrupted {
             out_dir: out_dir.clone(),
         })?;
+    drop(merged);
     let comparison = match write_results(
         &out_dir,
         &plan,
@@ -299,18 +335,6 @@ fn execute(
         analyses,
         dataset,
     })
-}
-
-/// Sensitivity indices, prior sensitivity and posterior predictive checks of a calibration.
-pub(crate) fn analyse(
-    pool: &rayon::ThreadPool,
-    plan: &RunPlan,
-    dataset: &Dataset,
-    merged: &[ObservationSamples],
-    calibration: &Calibration,
-    stop: Stop,
-) -> Result<Analyses, Cancelled> {
-    pool.install(|| stats::analyse(plan, dataset, merged, calibration, stop))
 }
 
 /// Writes a calibration's folder (tables, pictures, manifest) after reading what it held, and

@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::run::{
-    analyse, prepare, sample_pass, write_results, Interrupted, Prepared, RunOptions, RunReport,
+    finish, prepare, sample_pass, Calibrated, Interrupted, Prepared, RunOptions, RunReport,
 };
 use crate::calibrate;
 use crate::config::Overrides;
@@ -201,25 +201,18 @@ pub fn merge(
         max_relative_mcse: calibration.max_relative_mcse(),
         merged_shards: Some(first.shard_count),
     };
-    let analyses = analyse(&pool, &plan, &dataset, &merged, &calibration, Stop::NEVER)?;
-    let comparison = write_results(
-        out_dir,
-        &plan,
-        &dataset,
-        &calibration,
-        &analyses,
-        &facts,
+    finish(
+        &pool,
+        Calibrated {
+            out_dir: out_dir.to_path_buf(),
+            plan,
+            dataset,
+            merged,
+            calibration,
+            facts,
+        },
         Stop::NEVER,
-    )?;
-    Ok(RunReport {
-        out_dir: out_dir.to_path_buf(),
-        plan,
-        calibration,
-        facts,
-        comparison,
-        analyses,
-        dataset,
-    })
+    )
 }
 
 /// Refuses shards of different runs, and a missing or duplicated shard.

@@ -94,11 +94,10 @@ impl LnLikelihoodSum {
         let mut tail_finite = vec![0.0; len + 1];
         let mut tail_neg_inf = vec![0i64; len + 1];
         let mut tail = |range: Range<usize>, c: f64| {
-            if range.is_empty() || c == 0.0 {
-            } else if c == f64::NEG_INFINITY {
+            if c == f64::NEG_INFINITY {
                 tail_neg_inf[range.start] += 1;
                 tail_neg_inf[range.end] -= 1;
-            } else {
+            } else if c != 0.0 {
                 tail_finite[range.start] += c;
                 tail_finite[range.end] -= c;
             }
