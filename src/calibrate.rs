@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::config::{Method, RunPlan};
 use crate::data::{AcceleratorSpec, Dataset, Observation, Precision};
+use crate::posterior::frontier::{self, FrontierFit};
 use crate::posterior::{Contradiction, Engine, NodePosterior, Posterior, ScaleKernel};
 use crate::sampler::{
     schedule, Cancelled, Control, LogHistogram, ObservationModel, ObservationSamples, SampleState,
@@ -123,6 +124,9 @@ pub struct AcceleratorResult {
 /// Everything a run computes.
 pub struct Calibration {
     pub groups: Vec<GroupResult>,
+    /// The frontier's per-run, per-accelerator and hyperparameter figures, when the plan
+    /// asks for the method.
+    pub frontier: Option<FrontierFit>,
     pub observations: Vec<ObservationResult>,
     pub accelerators: Vec<AcceleratorResult>,
     pub total_samples: u64,
@@ -183,6 +187,7 @@ impl Histograms<'_> {
             (Method::Efficiency, false) => &samples.efficiency,
             (Method::Bound, true) => &samples.pooled_bound,
             (Method::Efficiency, true) => &samples.pooled_efficiency,
+            (Method::Frontier, _) => unreachable!("the frontier is not built from histograms"),
         }
     }
 
@@ -240,7 +245,17 @@ pub fn calibrate(
     let per_obs = state.samples_per_observation();
 
     let mut groups = Vec::new();
+    let frontier_fit = if plan.methods.contains(&Method::Frontier) {
+        Some(frontier::fit(plan, dataset, stop)?)
+    } else {
+        None
+    };
     for &method in &plan.methods {
+        if method == Method::Frontier {
+            let fit = frontier_fit.as_ref().expect("fitted above");
+            groups.extend(frontier_groups(plan, fit, &levels, per_obs));
+            continue;
+        }
         for precision in observed_precisions(obs) {
             let pooled_members: Vec<usize> = (0..obs.len())
                 .filter(|&i| obs[i].precision == precision)
@@ -349,9 +364,18 @@ pub fn calibrate(
         })
         .collect();
 
-    let accelerators = accelerator_rows(&engine, plan, dataset, &hists, &groups, &levels)?;
+    let accelerators = accelerator_rows(
+        &engine,
+        plan,
+        dataset,
+        &hists,
+        &groups,
+        frontier_fit.as_ref(),
+        &levels,
+    )?;
     Ok(Calibration {
         groups,
+        frontier: frontier_fit,
         observations,
         accelerators,
         total_samples: per_obs * obs.len() as u64,
@@ -433,6 +457,7 @@ fn accelerator_rows(
     dataset: &Dataset,
     hists: &Histograms,
     groups: &[GroupResult],
+    frontier: Option<&FrontierFit>,
     levels: &[f64],
 ) -> Result<Vec<AcceleratorResult>, Cancelled> {
     let obs = &dataset.observations;
@@ -459,6 +484,11 @@ fn accelerator_rows(
                     unit,
                     quantiles,
                 };
+            if method == Method::Frontier {
+                let fit = frontier.expect("fitted when the plan asks for it");
+                rows.extend(frontier_accelerator_rows(plan, spec, fit, levels));
+                continue;
+            }
             let members = by_accelerator.get(&(spec.accelerator.as_str(), spec.precision));
             if let Some(members) = members {
                 let outcome =
@@ -494,6 +524,119 @@ fn accelerator_rows(
         }
     }
     Ok(rows)
+}
+
+/// The frontier's rows of `quantiles.csv`: observed nodes, the pooled row, and scaled rows at
+/// nodes without observations. Quadrature has no Monte Carlo error: its MCSE is 0.
+fn frontier_groups(
+    plan: &RunPlan,
+    fit: &FrontierFit,
+    levels: &[f64],
+    per_obs: u64,
+) -> Vec<GroupResult> {
+    let summary = |p: &NodePosterior| Summary {
+        mcse: vec![Some(0.0); levels.len()],
+        ..summarize(p, levels, &[])
+    };
+    let mut out = Vec::new();
+    for precision in Precision::ALL {
+        let Some(pooled) = fit.groups.iter().find(|g| g.pooled && g.precision == precision)
+        else {
+            continue;
+        };
+        for scale in &plan.nodes {
+            let observed = fit
+                .groups
+                .iter()
+                .find(|g| !g.pooled && g.precision == precision && g.node == scale.node);
+            let (basis, n, outcome) = match observed {
+                Some(g) => (
+                    Basis::Observed,
+                    g.n_observations,
+                    g.posterior.clone().map(NodePosterior::Direct),
+                ),
+                None => (
+                    Basis::Scaled,
+                    pooled.n_observations,
+                    pooled.posterior.clone().map(|p| NodePosterior::Scaled {
+                        pooled: p,
+                        kernel: ScaleKernel::new(&scale.scale),
+                    }),
+                ),
+            };
+            out.push(GroupResult {
+                method: Method::Frontier,
+                node: scale.node.clone(),
+                precision,
+                basis,
+                n_observations: n,
+                samples: n as u64 * per_obs,
+                outcome: outcome.map(|p| {
+                    let s = summary(&p);
+                    (p, s)
+                }),
+            });
+        }
+        out.push(GroupResult {
+            method: Method::Frontier,
+            node: plan.reference_node.clone(),
+            precision,
+            basis: Basis::Pooled,
+            n_observations: pooled.n_observations,
+            samples: pooled.n_observations as u64 * per_obs,
+            outcome: pooled.posterior.clone().map(|p| {
+                let p = NodePosterior::Direct(p);
+                let s = summary(&p);
+                (p, s)
+            }),
+        });
+    }
+    out
+}
+
+/// The frontier's rows of `accelerators.csv` for one spec: its own energy, its physics limit
+/// and the throughput its power sustains, from the chip's own posterior (not its node's).
+fn frontier_accelerator_rows(
+    plan: &RunPlan,
+    spec: &AcceleratorSpec,
+    fit: &FrontierFit,
+    levels: &[f64],
+) -> Vec<AcceleratorResult> {
+    let Some(a) = fit
+        .accelerators
+        .iter()
+        .find(|a| a.accelerator == spec.accelerator && a.precision == spec.precision)
+    else {
+        return Vec::new();
+    };
+    let row = |quantity, unit, quantiles| AcceleratorResult {
+        method: Method::Frontier,
+        accelerator: spec.accelerator.clone(),
+        node: spec.node.clone(),
+        precision: spec.precision,
+        quantity,
+        unit,
+        quantiles: Ok(quantiles),
+    };
+    let energy: Vec<f64> = levels.iter().map(|&l| a.energy.quantile(l)).collect();
+    vec![
+        row(AcceleratorQuantity::PjPerMac, "pJ/MAC", energy),
+        row(
+            AcceleratorQuantity::PhysicsLimit,
+            "fraction",
+            levels.iter().map(|&l| a.physics_limit.quantile(l)).collect(),
+        ),
+        row(
+            AcceleratorQuantity::SustainableTflops,
+            spec.precision.throughput_unit(),
+            levels
+                .iter()
+                .map(|&l| {
+                    units::sustainable_tflops(spec.tdp_w, a.energy.quantile(1.0 - l), plan.flops_per_mac)
+                })
+                .collect(),
+        ),
+    ]
 }
 
 /// The deterministic calculator of the seed analysis, for one accelerator.

@@ -26,6 +26,9 @@ pub enum Method {
     Bound,
     /// The seed's calibrated model: MFU = software efficiency x physics limit.
     Efficiency,
+    /// The hierarchical stochastic frontier: runs sit below their chip's physics limit by a
+    /// one-sided inefficiency whose law is learned with the energies ([`crate::posterior::frontier`]).
+    Frontier,
 }
 
 impl Method {
@@ -33,6 +36,7 @@ impl Method {
         match self {
             Method::Bound => "bound",
             Method::Efficiency => "efficiency",
+            Method::Frontier => "frontier",
         }
     }
 
@@ -40,6 +44,7 @@ impl Method {
         match s {
             "bound" => Some(Method::Bound),
             "efficiency" => Some(Method::Efficiency),
+            "frontier" => Some(Method::Frontier),
             _ => None,
         }
     }
@@ -97,6 +102,8 @@ pub struct RunPlan {
     /// An observation's true mean power / its published `power_w_measured`: the measurement's
     /// uncertainty (meter accuracy, what part of the run was averaged).
     pub measured_power_factor: Dist,
+    /// `[model.frontier]`: the frontier method's priors.
+    pub frontier: super::FrontierPriors,
     /// Sorted by node size (`3nm` before `12nm`).
     pub nodes: Vec<NodeScale>,
 }
@@ -269,7 +276,7 @@ fn resolve(
                         Some(m.span()),
                         "model.methods",
                         format!(
-                            "unknown method '{}'; use \"bound\" and/or \"efficiency\"",
+                            "unknown method '{}'; use \"frontier\", \"bound\" and/or \"efficiency\"",
                             shown(s)
                         ),
                     ),
@@ -279,12 +286,12 @@ fn resolve(
                 found.key(
                     Some(m.span()),
                     "model.methods",
-                    "is empty; list \"bound\" and/or \"efficiency\"".into(),
+                    "is empty; list \"frontier\", \"bound\" and/or \"efficiency\"".into(),
                 );
             }
             methods
         }
-        None => vec![Method::Bound, Method::Efficiency],
+        None => vec![Method::Frontier, Method::Bound],
     };
 
     let dist = |found: &mut Found,
@@ -377,6 +384,12 @@ fn resolve(
         Quantity::PositiveFactor,
     );
 
+    let mut frontier_problems = Vec::new();
+    let frontier = super::frontier::resolve(raw.model.frontier.as_ref(), &mut frontier_problems);
+    for (span, key, message) in frontier_problems {
+        found.key(span, &key, message);
+    }
+
     let mut nodes = Vec::new();
     for (node, spec) in &raw.nodes {
         let key = format!("nodes.\"{node}\"");
@@ -438,6 +451,7 @@ fn resolve(
         software_efficiency,
         benchmark,
         measured_power_factor,
+        frontier,
         nodes,
     };
     found.problems.finish(plan)

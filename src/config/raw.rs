@@ -67,6 +67,8 @@ pub struct RawModel {
     /// `[model.kinds.*]`: settings of observation kinds other than training.
     #[serde(default)]
     pub kinds: RawKinds,
+    /// `[model.frontier]`: priors of the frontier method.
+    pub frontier: Option<super::frontier::RawFrontier>,
 }
 
 /// `[model.kinds]`: one table per non-training observation kind.

@@ -40,6 +40,7 @@ pub fn method_colour(m: Method) -> RGBColor {
     match m {
         Method::Bound => RGBColor(31, 119, 180),
         Method::Efficiency => RGBColor(214, 39, 40),
+        Method::Frontier => RGBColor(44, 160, 44),
     }
 }
 
@@ -220,6 +221,7 @@ fn draw_header(
         let label = match m {
             Method::Bound => "bound: the MFU inequality (upper quantiles are the result)",
             Method::Efficiency => "efficiency: calibrated model (MFU = efficiency × physics limit)",
+            Method::Frontier => "frontier: runs below their chip's limit by a learned gap",
         };
         area.draw(&Text::new(label, (x + 36, 64), (FONT, 17).into_font()))?;
         x += 540;

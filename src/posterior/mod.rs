@@ -6,6 +6,7 @@
 //! grid point has zero probability is a contradiction, reported by [`Engine::posterior`] with
 //! the observations responsible, never a NaN.
 
+pub mod frontier;
 pub mod grid;
 pub mod likelihood;
 
@@ -51,6 +52,29 @@ impl Posterior {
             })
             .collect();
         Posterior::from_density(offset + first, density)
+    }
+
+    /// From a density given every `stride` grid points from grid point `first` (which may lie
+    /// off the grid's ends: those points are dropped), linear in between; `None` without mass.
+    pub fn from_lattice(first: i64, stride: usize, density: &[f64]) -> Option<Posterior> {
+        let lo = density.iter().position(|&d| d > 0.0)?.saturating_sub(1);
+        let hi = (density.iter().rposition(|&d| d > 0.0)? + 1).min(density.len() - 1);
+        let start = first + (lo * stride) as i64;
+        let end = first + (hi * stride) as i64;
+        let (from, to) = (start.max(0), end.min(LEN as i64 - 1));
+        if from > to {
+            return None;
+        }
+        let fine: Vec<f64> = (from..=to)
+            .map(|f| {
+                let t = (f - first) as f64 / stride as f64;
+                let k = (t.floor() as usize).min(density.len() - 1);
+                let r = t - k as f64;
+                let next = density.get(k + 1).copied().unwrap_or(0.0);
+                density[k] * (1.0 - r) + next * r
+            })
+            .collect();
+        Posterior::from_density(from as usize, fine)
     }
 
     fn from_density(offset: usize, mut density: Vec<f64>) -> Option<Posterior> {
@@ -390,6 +414,7 @@ impl<'s> Engine<'s> {
         match method {
             Method::Bound => likelihood::ln_survival(h, &self.points),
             Method::Efficiency => likelihood::ln_density(h, self.window.clone()),
+            Method::Frontier => unreachable!("the frontier is not built from histograms"),
         }
     }
 
@@ -404,6 +429,7 @@ impl<'s> Engine<'s> {
         match method {
             Method::Bound => likelihood::ln_survival(h, grid::points()),
             Method::Efficiency => likelihood::ln_density(h, 0..LEN),
+            Method::Frontier => unreachable!("the frontier is not built from histograms"),
         }
     }
 

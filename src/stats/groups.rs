@@ -30,6 +30,7 @@ pub fn histogram(samples: &ObservationSamples, method: Method, basis: Basis) -> 
         (Method::Efficiency, Basis::Observed) => &samples.efficiency,
         (Method::Bound, _) => &samples.pooled_bound,
         (Method::Efficiency, _) => &samples.pooled_efficiency,
+        (Method::Frontier, _) => unreachable!("the frontier's analyses do not use histograms"),
     }
 }
 

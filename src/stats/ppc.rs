@@ -93,7 +93,7 @@ pub fn ppc_all(
     let groups: Vec<_> = cal
         .groups
         .iter()
-        .filter(|g| g.basis == Basis::Observed)
+        .filter(|g| g.basis == Basis::Observed && g.method != Method::Frontier)
         .collect();
     let per_group: Option<Vec<Vec<PpcRow>>> = groups
         .par_iter()

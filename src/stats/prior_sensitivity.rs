@@ -137,7 +137,7 @@ pub fn prior_sensitivity(
     let groups: Vec<_> = cal
         .groups
         .iter()
-        .filter(|g| g.basis != Basis::Scaled)
+        .filter(|g| g.basis != Basis::Scaled && g.method != Method::Frontier)
         .filter_map(|g| g.outcome.as_ref().ok().map(|(_, s)| (g, s)))
         .collect();
     let rows = groups

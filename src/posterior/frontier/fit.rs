@@ -1,0 +1,907 @@
+//! Fitting the frontier: the two passes over the hyperparameter grid.
+//!
+//! Pass 1 computes, for every hyperparameter point, the evidence of every observed group
+//! (node × precision); their product gives the hyperparameters' posterior weights. Pass 2
+//! revisits the points with any weight and accumulates, weighted, every reported posterior:
+//! the node rows, the pooled rows, each accelerator's own energy and physics limit, and each
+//! run's software efficiency and probability of being mislabelled. Both passes run the
+//! hyperparameter points in parallel and add their results in a fixed order.
+
+use rayon::prelude::*;
+
+use super::hyper::{HyperGrid, LawPoint};
+use super::lattice::{smooth, Lattice, H};
+use super::terms::{InefficiencyLaw, TrainingLaw};
+use super::units::{accelerator_units, peak_points, AcceleratorUnit, RunKind, RunPower, RunUnit};
+use crate::config::{Dist, DistSpec, RunPlan};
+use crate::data::{Dataset, Precision};
+use crate::posterior::{grid, Contradiction, Posterior};
+use crate::stop::{Cancelled, Stop};
+
+/// Relative weight below which a hyperparameter point is skipped in pass 2.
+const NEGLIGIBLE: f64 = 1e-10;
+/// Hyperparameter points handled together in pass 2 (bounds the memory of partial sums).
+const CHUNK: usize = 8;
+
+/// A node × precision posterior of the frontier.
+#[derive(Debug, Clone)]
+pub struct GroupFit {
+    pub node: String,
+    pub precision: Precision,
+    /// Every observation of the precision, moved to the reference node by its node's scale.
+    pub pooled: bool,
+    pub n_observations: usize,
+    pub posterior: Result<Posterior, Contradiction>,
+}
+
+/// A distribution of `ln X` on a regular grid, with weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LnHistogram {
+    lo: f64,
+    step: f64,
+    mass: Vec<f64>,
+}
+
+impl LnHistogram {
+    fn new(lo: f64, hi: f64, step: f64) -> LnHistogram {
+        LnHistogram {
+            lo,
+            step,
+            mass: vec![0.0; ((hi - lo) / step).ceil() as usize + 1],
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, ln_x: f64, w: f64) {
+        let t = ((ln_x - self.lo) / self.step).clamp(0.0, (self.mass.len() - 1) as f64);
+        self.mass[t.round() as usize] += w;
+    }
+
+    fn merge(&mut self, other: &LnHistogram) {
+        self.mass
+            .iter_mut()
+            .zip(&other.mass)
+            .for_each(|(a, b)| *a += b);
+    }
+
+    /// The `p` quantile of X, treating each bin's mass as spread over it.
+    pub fn quantile(&self, p: f64) -> f64 {
+        let total: f64 = self.mass.iter().sum();
+        let target = p * total;
+        let mut acc = 0.0;
+        for (k, &m) in self.mass.iter().enumerate() {
+            if acc + m >= target && m > 0.0 {
+                let t = (target - acc) / m;
+                return (self.lo + (k as f64 - 0.5 + t) * self.step).exp();
+            }
+            acc += m;
+        }
+        (self.lo + (self.mass.len() as f64 - 0.5) * self.step).exp()
+    }
+}
+
+/// One run's frontier figures.
+#[derive(Debug, Clone)]
+pub struct RunFit {
+    /// Index in `dataset.observations`.
+    pub obs: usize,
+    /// Posterior of its software efficiency `m_i / L_i` (published MFU over its limit).
+    pub efficiency: LnHistogram,
+    /// Posterior probability that its published MFU is mislabelled (too high).
+    pub mislabel_probability: f64,
+}
+
+/// One accelerator's frontier figures.
+#[derive(Debug, Clone)]
+pub struct AcceleratorFit {
+    pub accelerator: String,
+    pub node: String,
+    pub precision: Precision,
+    /// Posterior of its own energy `E_a`, pJ/MAC.
+    pub energy: Posterior,
+    /// Posterior of its physics limit `min(1, u P k / (c F E_a))`.
+    pub physics_limit: LnHistogram,
+}
+
+/// The hyperparameters' prior points and posterior weights (each marginal sums to 1).
+#[derive(Debug, Clone)]
+pub struct HyperPosterior {
+    pub grid: HyperGrid,
+    pub theta: Vec<f64>,
+    pub kappa: Vec<f64>,
+    /// Over `grid.gap` (g = -ln best-run efficiency).
+    pub gap: Vec<f64>,
+    pub tau: Vec<f64>,
+}
+
+/// Everything the frontier reports.
+#[derive(Debug, Clone)]
+pub struct FrontierFit {
+    pub groups: Vec<GroupFit>,
+    pub runs: Vec<RunFit>,
+    pub accelerators: Vec<AcceleratorFit>,
+    pub hyper: HyperPosterior,
+}
+
+/// A group of accelerator units sharing a node energy.
+struct Group {
+    node: String,
+    precision: Precision,
+    units: Vec<usize>,
+    n_observations: usize,
+}
+
+/// The lattice with margins: index `e` stands for lattice point `e - margin`.
+struct Ext {
+    lat: Lattice,
+    margin: usize,
+}
+
+impl Ext {
+    fn len(&self) -> usize {
+        self.lat.n + 2 * self.margin
+    }
+    fn x(&self, e: usize) -> f64 {
+        self.lat.x(e as i64 - self.margin as i64)
+    }
+    fn window(&self) -> std::ops::Range<usize> {
+        self.margin..self.margin + self.lat.n
+    }
+}
+
+/// The fixed parts of a fit.
+struct Setup<'a> {
+    plan: &'a RunPlan,
+    units: Vec<AcceleratorUnit>,
+    groups: Vec<Group>,
+    /// Per precision: `(precision, [(group index, mean, sd of ln node scale)])`.
+    pooled: Vec<(Precision, Vec<(usize, f64, f64)>)>,
+    ext: Ext,
+    ln_prior: Vec<f64>,
+    peak: Vec<(f64, f64)>,
+    grid: HyperGrid,
+    laws: Vec<Vec<InefficiencyLaw>>,
+    /// Per unit: `ln` of the product of its benchmarks' terms on the margins' lattice (they
+    /// depend on no hyperparameter, so they are computed once).
+    benchmarks: Vec<Vec<f64>>,
+}
+
+/// An accelerator's likelihood pieces at one law point, in logs on the margins' lattice:
+/// per peak-factor point, the shared-power runs' product (on `[lo, lo + len)`, shifted by
+/// the power kernel later) and every other run's product.
+struct UnitTerms {
+    per_peak: Vec<(Vec<f64>, Vec<f64>)>,
+    shared_lo: i64,
+}
+
+/// Fits the frontier on the observations of `dataset`.
+pub fn fit(plan: &RunPlan, dataset: &Dataset, stop: Stop) -> Result<FrontierFit, Cancelled> {
+    let setup = Setup::new(plan, dataset);
+    let law_points = setup.grid.law_points();
+    let n_tau = setup.grid.tau.len();
+
+    // Pass 1: evidences.
+    let ln_z: Vec<Vec<f64>> = law_points
+        .par_iter()
+        .map(|lp| {
+            if stop.requested() {
+                return vec![f64::NEG_INFINITY; n_tau];
+            }
+            let terms = setup.all_terms(lp);
+            let likelihoods: Vec<Vec<f64>> = terms.iter().zip(&setup.units).map(|(t, u)| setup.likelihood(u, t)).collect();
+            (0..n_tau)
+                .map(|t| {
+                    let tau = setup.grid.tau[t];
+                    setup
+                        .groups
+                        .iter()
+                        .map(|g| {
+                            let ln_post = setup.ln_posterior(g, &likelihoods, tau);
+                            log_sum_exp(&ln_post) + H.ln()
+                        })
+                        .sum()
+                })
+                .collect()
+        })
+        .collect();
+    stop.check()?;
+    let max = ln_z
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return Ok(setup.contradiction(dataset));
+    }
+    let weights: Vec<Vec<f64>> = ln_z
+        .iter()
+        .map(|row| row.iter().map(|l| (l - max).exp()).collect())
+        .collect();
+    let total: f64 = weights.iter().flatten().sum();
+    let weights: Vec<Vec<f64>> = weights
+        .into_iter()
+        .map(|row| row.into_iter().map(|w| w / total).collect())
+        .collect();
+
+    // Pass 2: weighted posteriors.
+    let mut acc = Accumulator::new(&setup, dataset);
+    let active: Vec<usize> = (0..law_points.len())
+        .filter(|&i| weights[i].iter().any(|&w| w > NEGLIGIBLE))
+        .collect();
+    for chunk in active.chunks(CHUNK) {
+        stop.check()?;
+        let parts: Vec<Accumulator> = chunk
+            .par_iter()
+            .map(|&i| {
+                let mut part = Accumulator::new(&setup, dataset);
+                part.add_law_point(&setup, &law_points[i], &weights[i]);
+                part
+            })
+            .collect();
+        for p in &parts {
+            acc.merge(p);
+        }
+    }
+    Ok(acc.finish(&setup, &law_points, &weights))
+}
+
+impl<'a> Setup<'a> {
+    fn new(plan: &'a RunPlan, dataset: &Dataset) -> Setup<'a> {
+        let units = accelerator_units(plan, dataset);
+        let grid = HyperGrid::new(&plan.frontier);
+        let lat = Lattice::covering(grid::prior_window(&plan.prior));
+        let scales: Vec<(String, f64, f64)> = plan
+            .nodes
+            .iter()
+            .map(|n| {
+                let (m, s) = ln_moments(&n.scale);
+                (n.node.clone(), m, s)
+            })
+            .collect();
+        // Margins: the architecture effect and node scales reach a chip's energy up to about
+        // 4.5 standard deviations from its node's.
+        let tau_max = grid.tau.iter().copied().fold(0.0, f64::max);
+        let reach = scales
+            .iter()
+            .map(|(_, m, s)| m.abs() + 4.5 * (s * s + tau_max * tau_max).sqrt())
+            .fold(4.5 * tau_max, f64::max);
+        let ext = Ext {
+            lat,
+            margin: (reach / H).ceil() as usize + 8,
+        };
+        let ln_prior = ext
+            .window()
+            .map(|e| plan.prior.ln_density_of_ln(ext.x(e)))
+            .collect();
+
+        // Observed groups in the order of the plan's nodes, then precision.
+        let mut groups = Vec::new();
+        for precision in Precision::ALL {
+            for (node, _, _) in &scales {
+                let members: Vec<usize> = (0..units.len())
+                    .filter(|&u| units[u].precision == precision && &units[u].node == node)
+                    .collect();
+                if !members.is_empty() {
+                    groups.push(Group {
+                        node: node.clone(),
+                        precision,
+                        n_observations: members
+                            .iter()
+                            .map(|&u| units[u].runs().count())
+                            .sum(),
+                        units: members,
+                    });
+                }
+            }
+        }
+        let pooled = Precision::ALL
+            .into_iter()
+            .filter_map(|p| {
+                let members: Vec<(usize, f64, f64)> = groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.precision == p)
+                    .map(|(i, g)| {
+                        let (_, m, s) = scales
+                            .iter()
+                            .find(|(n, _, _)| *n == g.node)
+                            .expect("groups come from the plan's nodes");
+                        (i, *m, *s)
+                    })
+                    .collect();
+                (!members.is_empty()).then_some((p, members))
+            })
+            .collect();
+        let laws = grid
+            .theta
+            .par_iter()
+            .map(|&theta| {
+                grid.kappa
+                    .iter()
+                    .map(|&kappa| InefficiencyLaw::new(theta, kappa))
+                    .collect()
+            })
+            .collect();
+        let eff = &plan.benchmark.software_efficiency;
+        let benchmarks = units
+            .par_iter()
+            .map(|u| {
+                (0..ext.len())
+                    .map(|e| {
+                        let x = ext.x(e);
+                        u.own
+                            .iter()
+                            .filter(|r| r.kind == RunKind::MatmulBenchmark)
+                            .map(|r| r.term(x, 0.0, 0.0, None, eff).0.ln())
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
+        Setup {
+            plan,
+            benchmarks,
+            peak: peak_points(&plan.peak_factor),
+            units,
+            groups,
+            pooled,
+            ext,
+            ln_prior,
+            grid,
+            laws,
+        }
+    }
+
+    fn law(&self, lp: &LawPoint) -> TrainingLaw<'_> {
+        TrainingLaw {
+            law: &self.laws[lp.theta][lp.kappa],
+            gap: self.grid.gap[lp.gap],
+            mislabel_probability: self.plan.frontier.mislabel_probability,
+            ln_mislabel_max: self.plan.frontier.mislabel_max_factor.ln(),
+        }
+    }
+
+    fn all_terms(&self, lp: &LawPoint) -> Vec<UnitTerms> {
+        let law = self.law(lp);
+        (0..self.units.len()).map(|u| self.unit_terms(u, &law)).collect()
+    }
+
+    /// Log-products of an accelerator's run terms at one law point.
+    fn unit_terms(&self, u: usize, law: &TrainingLaw) -> UnitTerms {
+        let unit = &self.units[u];
+        let len = self.ext.len();
+        let k = &unit.power_kernel;
+        // Shared-power runs are evaluated at x - ln u = x_{e - d}: indices e - d for every
+        // kernel offset d.
+        let shared_lo = -(k.lo + k.weights.len() as i64 - 1);
+        let shared_len = len + k.weights.len() - 1;
+        let eff = &self.plan.benchmark.software_efficiency;
+        let per_peak = self
+            .peak
+            .iter()
+            .map(|&(ln_c, _)| {
+                let mut shared = vec![0.0; shared_len];
+                let x0 = self.ext.lat.x(shared_lo - self.ext.margin as i64);
+                for r in &unit.shared {
+                    add_ln_terms(&mut shared, x0, r, ln_c, law, eff);
+                }
+                let mut own = self.benchmarks[u].clone();
+                for r in unit.own.iter().filter(|r| r.kind == RunKind::Training) {
+                    add_ln_terms(&mut own, self.ext.x(0), r, ln_c, law, eff);
+                }
+                (shared, own)
+            })
+            .collect();
+        UnitTerms {
+            per_peak,
+            shared_lo,
+        }
+    }
+
+    /// `ln L_a` on the margins' lattice: the terms averaged over the shared power fraction
+    /// (a convolution) and peak factor.
+    fn likelihood(&self, unit: &AcceleratorUnit, terms: &UnitTerms) -> Vec<f64> {
+        let len = self.ext.len();
+        let mut parts: Vec<(f64, Vec<f64>)> = Vec::with_capacity(self.peak.len());
+        for ((shared, own), &(_, w_c)) in terms.per_peak.iter().zip(&self.peak) {
+            let (shared_lin, shared_scale) = exp_relative(shared);
+            let mut out = vec![f64::NEG_INFINITY; len];
+            for (e, o) in out.iter_mut().enumerate() {
+                let mut sum = 0.0;
+                for (d, w) in unit.power_kernel.iter() {
+                    // x - d H is shared index e - d - shared_lo.
+                    let s = e as i64 - d - terms.shared_lo;
+                    sum += w * shared_lin[s as usize];
+                }
+                *o = sum.ln() + shared_scale + own[e];
+            }
+            parts.push((w_c, out));
+        }
+        if parts.len() == 1 {
+            return parts.pop().expect("one part").1;
+        }
+        (0..len)
+            .map(|e| {
+                let m = parts
+                    .iter()
+                    .map(|(_, p)| p[e])
+                    .fold(f64::NEG_INFINITY, f64::max);
+                if m == f64::NEG_INFINITY {
+                    return m;
+                }
+                m + parts.iter().map(|(w, p)| w * (p[e] - m).exp()).sum::<f64>().ln()
+            })
+            .collect()
+    }
+
+    /// `ln` of a chip's likelihood smoothed by its architecture effect (and a node scale).
+    fn smoothed(&self, ln_l: &[f64], mu: f64, s: f64) -> Vec<f64> {
+        let (lin, scale) = exp_relative(ln_l);
+        smooth(&lin, mu, s)
+            .into_iter()
+            .map(|v| if v > 0.0 { v.ln() + scale } else { f64::NEG_INFINITY })
+            .collect()
+    }
+
+    /// `Σ_a ln Λ_a` of a group on the margins' lattice.
+    fn group_product(&self, g: &Group, likelihoods: &[Vec<f64>], tau: f64) -> Vec<f64> {
+        let mut sum = vec![0.0; self.ext.len()];
+        for &u in &g.units {
+            for (s, l) in sum.iter_mut().zip(self.smoothed(&likelihoods[u], 0.0, tau)) {
+                *s += l;
+            }
+        }
+        sum
+    }
+
+    /// Unnormalised log posterior of a group's node energy on the window.
+    fn ln_posterior(&self, g: &Group, likelihoods: &[Vec<f64>], tau: f64) -> Vec<f64> {
+        let product = self.group_product(g, likelihoods, tau);
+        self.ln_prior
+            .iter()
+            .zip(&product[self.ext.window()])
+            .map(|(p, l)| p + l)
+            .collect()
+    }
+
+    fn contradiction(&self, dataset: &Dataset) -> FrontierFit {
+        let ids: std::sync::Arc<[String]> = dataset
+            .observations
+            .iter()
+            .map(|o| o.id.clone())
+            .collect();
+        let c = Contradiction {
+            ids,
+            message: "no hyperparameter point of the frontier's priors gives these observations any probability: widen model.prior or [model.frontier]".into(),
+        };
+        FrontierFit {
+            groups: self
+                .groups
+                .iter()
+                .map(|g| GroupFit {
+                    node: g.node.clone(),
+                    precision: g.precision,
+                    pooled: false,
+                    n_observations: g.n_observations,
+                    posterior: Err(c.clone()),
+                })
+                .collect(),
+            runs: Vec::new(),
+            accelerators: Vec::new(),
+            hyper: HyperPosterior {
+                grid: self.grid.clone(),
+                theta: Vec::new(),
+                kappa: Vec::new(),
+                gap: Vec::new(),
+                tau: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Weighted sums of every reported posterior over hyperparameter points.
+struct Accumulator {
+    /// Observed groups then pooled rows, densities on the window.
+    groups: Vec<Vec<f64>>,
+    /// Per unit: energy density on the margins' lattice.
+    energies: Vec<Vec<f64>>,
+    limits: Vec<LnHistogram>,
+    /// Per observation (dataset order).
+    efficiencies: Vec<LnHistogram>,
+    mislabel: Vec<f64>,
+}
+
+impl Accumulator {
+    fn new(setup: &Setup, dataset: &Dataset) -> Accumulator {
+        let n_groups = setup.groups.len() + setup.pooled.len();
+        Accumulator {
+            groups: vec![vec![0.0; setup.ext.lat.n]; n_groups],
+            energies: vec![vec![0.0; setup.ext.len()]; setup.units.len()],
+            limits: vec![LnHistogram::new(-8.0, 0.0, H); setup.units.len()],
+            efficiencies: vec![LnHistogram::new(-8.0, 1.0, H); dataset.observations.len()],
+            mislabel: vec![0.0; dataset.observations.len()],
+        }
+    }
+
+    fn merge(&mut self, other: &Accumulator) {
+        for (a, b) in self.groups.iter_mut().zip(&other.groups) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        for (a, b) in self.energies.iter_mut().zip(&other.energies) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        for (a, b) in self.limits.iter_mut().zip(&other.limits) {
+            a.merge(b);
+        }
+        for (a, b) in self.efficiencies.iter_mut().zip(&other.efficiencies) {
+            a.merge(b);
+        }
+        for (a, b) in self.mislabel.iter_mut().zip(&other.mislabel) {
+            *a += b;
+        }
+    }
+
+    /// Adds one law point's posteriors for every τ with weight.
+    fn add_law_point(&mut self, setup: &Setup, lp: &LawPoint, weights: &[f64]) {
+        let law = setup.law(lp);
+        let terms = setup.all_terms(lp);
+        let likelihoods: Vec<Vec<f64>> = terms
+            .iter()
+            .zip(&setup.units)
+            .map(|(t, u)| setup.likelihood(u, t))
+            .collect();
+        let window = setup.ext.window();
+        for (t, &w) in weights.iter().enumerate() {
+            if w <= NEGLIGIBLE {
+                continue;
+            }
+            let tau = setup.grid.tau[t];
+            let mut products = Vec::with_capacity(setup.groups.len());
+            for (gi, g) in setup.groups.iter().enumerate() {
+                let smoothed: Vec<Vec<f64>> = g
+                    .units
+                    .iter()
+                    .map(|&u| setup.smoothed(&likelihoods[u], 0.0, tau))
+                    .collect();
+                let mut product = vec![0.0; setup.ext.len()];
+                for s in &smoothed {
+                    product.iter_mut().zip(s).for_each(|(p, l)| *p += l);
+                }
+                let ln_post: Vec<f64> = setup
+                    .ln_prior
+                    .iter()
+                    .zip(&product[window.clone()])
+                    .map(|(p, l)| p + l)
+                    .collect();
+                add_normalised(&mut self.groups[gi], &ln_post, w);
+                for (k, &u) in g.units.iter().enumerate() {
+                    // The other chips and the prior: what the node says about this chip.
+                    let mut cavity = vec![f64::NEG_INFINITY; setup.ext.len()];
+                    for (i, e) in window.clone().enumerate() {
+                        cavity[e] = setup.ln_prior[i]
+                            + smoothed
+                                .iter()
+                                .enumerate()
+                                .filter(|&(j, _)| j != k)
+                                .map(|(_, s)| s[e])
+                                .sum::<f64>();
+                    }
+                    let context = setup.smoothed(&cavity, 0.0, tau);
+                    self.add_unit(setup, u, &terms[u], &context, &law, w);
+                }
+                products.push(product);
+            }
+            for (pi, (_, members)) in setup.pooled.iter().enumerate() {
+                let mut ln_post: Vec<f64> = setup.ln_prior.clone();
+                for &(gi, mu, s) in members {
+                    let moved = setup.smoothed(&products[gi], mu, s);
+                    ln_post
+                        .iter_mut()
+                        .zip(&moved[window.clone()])
+                        .for_each(|(p, l)| *p += l);
+                }
+                add_normalised(&mut self.groups[setup.groups.len() + pi], &ln_post, w);
+            }
+        }
+    }
+
+    /// One chip's joint posterior of (energy, power fraction, peak factor) given its node's
+    /// context, weighted by `w`: its energy, its physics limit, its runs' efficiencies and
+    /// mislabel probabilities.
+    fn add_unit(
+        &mut self,
+        setup: &Setup,
+        u: usize,
+        terms: &UnitTerms,
+        context: &[f64],
+        law: &TrainingLaw,
+        w: f64,
+    ) {
+        let unit = &setup.units[u];
+        // Joint weights over (peak point, power offset, e), in linear terms relative to each
+        // factor's maximum (the scales cancel in the normalisation).
+        let (ctx, _) = exp_relative(context);
+        let mut cells: Vec<(usize, i64, usize, f64)> = Vec::new();
+        let mut total = 0.0;
+        for (c, (shared, own)) in terms.per_peak.iter().enumerate() {
+            let (shared, shared_scale) = exp_relative(shared);
+            let (own, own_scale) = exp_relative(own);
+            // Peak points can differ in scale: put them on one footing.
+            let w_c = setup.peak[c].1 * (shared_scale + own_scale).exp();
+            for (d, wd) in unit.power_kernel.iter() {
+                for e in 0..ctx.len() {
+                    let base = ctx[e] * own[e];
+                    if base < 1e-14 {
+                        continue;
+                    }
+                    let s = (e as i64 - d - terms.shared_lo) as usize;
+                    let p = w_c * wd * shared[s] * base;
+                    if p > 0.0 {
+                        cells.push((c, d, e, p));
+                        total += p;
+                    }
+                }
+            }
+        }
+        if !(total > 0.0 && total.is_finite()) {
+            return;
+        }
+        let floor = 1e-12 * total;
+        let eff_dist = &setup.plan.benchmark.software_efficiency;
+        // The mislabel probability varies slowly with the power fraction: it is evaluated at
+        // each energy's mean power offset rather than at every offset.
+        let n_peak = terms.per_peak.len();
+        let n_e = ctx.len();
+        let n_s = terms.per_peak[0].0.len();
+        // Mass by energy (for the energy, own-power runs and mislabels) and by shared index
+        // `s`, i.e. by `x - ln u` (for the physics limit and shared-power runs, which depend on
+        // the energy and the power fraction only through it).
+        let mut at_energy = vec![(0.0, 0.0); n_peak * n_e];
+        let mut at_shared = vec![0.0; n_peak * n_s];
+        for &(c, d, e, p) in &cells {
+            if p < floor {
+                continue;
+            }
+            let p = w * p / total;
+            let slot = &mut at_energy[c * n_e + e];
+            slot.0 += p;
+            slot.1 += p * d as f64 * H;
+            at_shared[c * n_s + (e as i64 - d - terms.shared_lo) as usize] += p;
+        }
+        let x_shared = |s: usize| setup.ext.lat.x(s as i64 + terms.shared_lo - setup.ext.margin as i64);
+        for (i, &p) in at_shared.iter().enumerate() {
+            if p == 0.0 {
+                continue;
+            }
+            let (c, s) = (i / n_s, i % n_s);
+            // x - ln u at this index; ln u itself is folded in.
+            let (x_net, ln_c) = (x_shared(s), setup.peak[c].0);
+            self.limits[u].add((unit.ln_k - ln_c - x_net).min(0.0), p);
+            for r in unit.runs().filter(|r| r.power == RunPower::SharedFraction) {
+                self.add_efficiency(r, x_net, 0.0, ln_c, p);
+            }
+        }
+        for (i, &(p, p_ln_u)) in at_energy.iter().enumerate() {
+            if p == 0.0 {
+                continue;
+            }
+            let (c, e) = (i / n_e, i % n_e);
+            let (x, ln_c, ln_u) = (setup.ext.x(e), setup.peak[c].0, p_ln_u / p);
+            self.energies[u][e] += p;
+            for r in unit.runs() {
+                if r.power != RunPower::SharedFraction {
+                    self.add_efficiency(r, x, 0.0, ln_c, p);
+                }
+                if r.kind == RunKind::MatmulBenchmark {
+                    continue; // no mislabel component
+                }
+                let ln_u = if r.power == RunPower::SharedFraction {
+                    ln_u
+                } else {
+                    0.0
+                };
+                let (t, wrong) = r.term(x, ln_u, ln_c, Some(law), eff_dist);
+                if t > 0.0 {
+                    self.mislabel[r.obs] += p * wrong / t;
+                }
+            }
+        }
+    }
+
+    /// Adds a run's efficiency `m / L` at one point of its chip's posterior.
+    fn add_efficiency(&mut self, r: &RunUnit, x: f64, ln_u: f64, ln_c: f64, p: f64) {
+        let ln_u = if r.power == RunPower::SharedFraction {
+            ln_u
+        } else {
+            0.0
+        };
+        let own: &[(f64, f64)] = match &r.power {
+            RunPower::Own(points) => points,
+            RunPower::SharedFraction => &[(0.0, 1.0)],
+        };
+        let share = p / r.neg_ln_mfu.len() as f64;
+        for &(ln_f, w_f) in own {
+            let ell = r.ell(x, ln_u, ln_c, ln_f);
+            for &nlm in &r.neg_ln_mfu {
+                // Efficiency m / L: ln = ℓ - (-ln m).
+                self.efficiencies[r.obs].add(ell - nlm, share * w_f);
+            }
+        }
+    }
+
+    fn finish(self, setup: &Setup, law_points: &[LawPoint], weights: &[Vec<f64>]) -> FrontierFit {
+        let lat = setup.ext.lat;
+        let to_posterior = |density: &[f64], first_e: usize| -> Option<Posterior> {
+            let first = lat.first as i64 + (first_e as i64 - setup.ext.margin as i64) * lattice_stride();
+            Posterior::from_lattice(first, lattice_stride() as usize, density)
+        };
+        let empty = |g: &Group| Contradiction {
+            ids: setup.units_ids(g).into(),
+            message: "the frontier posterior vanished (every point has zero probability)".into(),
+        };
+        let mut groups: Vec<GroupFit> = setup
+            .groups
+            .iter()
+            .zip(&self.groups)
+            .map(|(g, d)| GroupFit {
+                node: g.node.clone(),
+                precision: g.precision,
+                pooled: false,
+                n_observations: g.n_observations,
+                posterior: to_posterior(d, setup.ext.margin).ok_or_else(|| empty(g)),
+            })
+            .collect();
+        for ((precision, members), d) in setup.pooled.iter().zip(&self.groups[setup.groups.len()..]) {
+            groups.push(GroupFit {
+                node: setup.plan.reference_node.clone(),
+                precision: *precision,
+                pooled: true,
+                n_observations: members
+                    .iter()
+                    .map(|&(gi, _, _)| setup.groups[gi].n_observations)
+                    .sum(),
+                posterior: to_posterior(d, setup.ext.margin)
+                    .ok_or_else(|| empty(&setup.groups[members[0].0])),
+            });
+        }
+        let accelerators = setup
+            .units
+            .iter()
+            .zip(self.energies)
+            .zip(self.limits)
+            .filter_map(|((u, energy), limit)| {
+                Some(AcceleratorFit {
+                    accelerator: u.accelerator.clone(),
+                    node: u.node.clone(),
+                    precision: u.precision,
+                    energy: to_posterior(&energy, 0)?,
+                    physics_limit: limit,
+                })
+            })
+            .collect();
+        let runs = self
+            .efficiencies
+            .into_iter()
+            .zip(self.mislabel)
+            .enumerate()
+            .map(|(obs, (efficiency, mislabel_probability))| RunFit {
+                obs,
+                efficiency,
+                mislabel_probability,
+            })
+            .collect();
+        let g = &setup.grid;
+        let mut hyper = HyperPosterior {
+            grid: g.clone(),
+            theta: vec![0.0; g.theta.len()],
+            kappa: vec![0.0; g.kappa.len()],
+            gap: vec![0.0; g.gap.len()],
+            tau: vec![0.0; g.tau.len()],
+        };
+        for (lp, row) in law_points.iter().zip(weights) {
+            for (t, &w) in row.iter().enumerate() {
+                hyper.theta[lp.theta] += w;
+                hyper.kappa[lp.kappa] += w;
+                hyper.gap[lp.gap] += w;
+                hyper.tau[t] += w;
+            }
+        }
+        FrontierFit {
+            groups,
+            runs,
+            accelerators,
+            hyper,
+        }
+    }
+}
+
+impl Setup<'_> {
+    fn units_ids(&self, g: &Group) -> Vec<String> {
+        g.units
+            .iter()
+            .map(|&u| self.units[u].accelerator.clone())
+            .collect()
+    }
+}
+
+fn lattice_stride() -> i64 {
+    super::lattice::STRIDE as i64
+}
+
+/// Adds a run's log-terms at lattice points `x0 + i H` to `out[i]`. Where the limit is capped
+/// at 1 the term does not depend on the energy, and beyond the energy at which even a
+/// mislabelled MFU cannot be reached it is 0: both stretches are filled without evaluating it.
+fn add_ln_terms(out: &mut [f64], x0: f64, r: &RunUnit, ln_c: f64, law: &TrainingLaw, eff: &Dist) {
+    if r.power != RunPower::SharedFraction {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o += r.term(x0 + i as f64 * H, 0.0, ln_c, Some(law), eff).0.ln();
+        }
+        return;
+    }
+    let flat = r.term(f64::NEG_INFINITY, 0.0, ln_c, Some(law), eff).0.ln();
+    let reach = if law.mislabel_probability > 0.0 {
+        law.ln_mislabel_max
+    } else {
+        0.0
+    };
+    let ell_zero = r.cell.b - law.gap + reach;
+    for (i, o) in out.iter_mut().enumerate() {
+        let x = x0 + i as f64 * H;
+        let ell = r.ell(x, 0.0, ln_c, 0.0);
+        if ell == 0.0 {
+            *o += flat;
+        } else if ell >= ell_zero {
+            *o = f64::NEG_INFINITY;
+        } else {
+            *o += law.term(r.cell, ell).0.ln();
+        }
+    }
+}
+
+/// Adds `w` times the normalised `exp(ln_post)` (sum × H = 1) to `acc`.
+fn add_normalised(acc: &mut [f64], ln_post: &[f64], w: f64) {
+    let (lin, _) = exp_relative(ln_post);
+    let total: f64 = lin.iter().sum::<f64>() * H;
+    if total > 0.0 && total.is_finite() {
+        acc.iter_mut()
+            .zip(&lin)
+            .for_each(|(a, l)| *a += w * l / total);
+    }
+}
+
+/// `exp(v - max)` and `max` (0 when every value is `-inf`).
+fn exp_relative(v: &[f64]) -> (Vec<f64>, f64) {
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return (vec![0.0; v.len()], 0.0);
+    }
+    (v.iter().map(|&l| (l - max).exp()).collect(), max)
+}
+
+fn log_sum_exp(v: &[f64]) -> f64 {
+    let (lin, max) = exp_relative(v);
+    let s: f64 = lin.iter().sum();
+    if s > 0.0 {
+        s.ln() + max
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+/// Mean and standard deviation of `ln S` for a node scale: exact for fixed and lognormal
+/// scales, by quadrature otherwise (the frontier then treats `ln S` as normal with them).
+fn ln_moments(scale: &Dist) -> (f64, f64) {
+    match scale.spec() {
+        DistSpec::Fixed { value } => (value.ln(), 0.0),
+        DistSpec::Lognormal { mu, sigma } => (mu, sigma),
+        _ => {
+            let n = 400;
+            let pts: Vec<f64> = (0..n)
+                .map(|i| scale.inverse_cdf((i as f64 + 0.5) / n as f64).ln())
+                .collect();
+            let m = pts.iter().sum::<f64>() / n as f64;
+            let v = pts.iter().map(|p| (p - m).powi(2)).sum::<f64>() / n as f64;
+            (m, v.sqrt())
+        }
+    }
+}
