@@ -25,7 +25,7 @@
 //! Nothing is asserted about today's failures of `bound` and `efficiency`: they are printed.
 //!
 //! `cargo test --release --test coverage -- --nocapture` runs the small version (12 datasets
-//! for (a) at 3 runs, (b) and (c) at 10 runs). The long version, all 9 cells at 100 datasets,
+//! for (a) at 3 runs, (b) and (c) at 10 runs). The long version, all 9 cells at 200 datasets,
 //! is `cargo test --release --test coverage -- --ignored --nocapture`;
 //! `MFUCAL_COVERAGE_DATASETS` and `MFUCAL_COVERAGE_SAMPLES` override its size.
 
@@ -44,7 +44,7 @@ const SAMPLES: u64 = 20_000;
 /// Datasets per cell, small version.
 const SMALL: usize = 12;
 /// Datasets per cell, long version.
-const LONG: usize = 100;
+const LONG: usize = 200;
 /// Runs per node of the long version.
 const RUNS: [usize; 3] = [3, 10, 30];
 /// One-sided probability of a false alarm of each binomial check.
@@ -154,7 +154,7 @@ fn coverage_small() {
 }
 
 #[test]
-#[ignore = "long: 9 cells x 100 datasets of the real binary (minutes)"]
+#[ignore = "long: 9 cells x 200 datasets of the real binary (minutes)"]
 fn coverage_long() {
     let cells: Vec<(World, usize)> = World::ALL
         .iter()
@@ -234,4 +234,44 @@ fn binomial_limits() {
     assert_eq!(highest_plausible(12, 0.97, ALPHA), 12);
     assert!(lowest_plausible(100, 0.85, ALPHA) >= 75);
     assert!(highest_plausible(100, 0.97, ALPHA) <= 100);
+}
+
+/// Prints one dataset of each world and the config the harness writes:
+/// `cargo test --release --test coverage -- --ignored show_worlds --nocapture`.
+#[test]
+#[ignore = "prints examples"]
+fn show_worlds() {
+    use common::worlds::{config, Dataset};
+    println!("configs/test.toml:\n{}", config(METHODS));
+    for world in World::ALL {
+        let d = Dataset::generate(world, 10, 0);
+        println!(
+            "world {}: E_n = {:.4} pJ/MAC, min E_a = {:.4}\n{}\n{}",
+            world.label(),
+            d.node_energy,
+            d.min_accelerator_energy(),
+            d.accelerators_csv(),
+            d.observations_csv()
+        );
+        for a in &d.accelerators {
+            println!(
+                "  {}: E_a {:.4}, u {:.3}, limit {:.3}",
+                a.id, a.energy, a.power_fraction, a.limit
+            );
+        }
+        for r in &d.runs {
+            println!(
+                "  {} on {}: eta {:.3}, MFU {:.4}{}",
+                r.id,
+                d.accelerators[r.accelerator].id,
+                r.efficiency,
+                r.mfu,
+                if r.mislabelled {
+                    " (published 1.3x)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
 }
