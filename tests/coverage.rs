@@ -14,6 +14,9 @@
 //!
 //! What is asserted:
 //! - every run exits 0 and `bound` never refuses (true today and a target);
+//! - the harness itself: in world (0), the `efficiency` method's own generative model, its
+//!   interval holds the truth in a share of datasets consistent with 0.90 (two-sided binomial
+//!   limits at probability 0.99), and it never refuses;
 //! - `frontier`, once `tests/common/worlds.rs` lists it in `METHODS` and it writes rows: no
 //!   refusals, and a coverage count no lower than what a true coverage of 0.85 reaches with
 //!   probability 0.995 over the cell's N datasets (nor higher than what 0.97 reaches, where
@@ -24,8 +27,9 @@
 //!
 //! Nothing is asserted about today's failures of `bound` and `efficiency`: they are printed.
 //!
-//! `cargo test --release --test coverage -- --nocapture` runs the small version (12 datasets
-//! for (a) at 3 runs, (b) and (c) at 10 runs). The long version, all 9 cells at 200 datasets,
+//! `cargo test --release --test coverage -- --nocapture` runs the small version (40 datasets
+//! of the control world (0) at 3 runs; 12 for (a) at 3 runs, (b) and (c) at 10 runs). The long
+//! version, all 9 cells and the control at 3 and 30 runs, 200 datasets each,
 //! is `cargo test --release --test coverage -- --ignored --nocapture`;
 //! `MFUCAL_COVERAGE_DATASETS` and `MFUCAL_COVERAGE_SAMPLES` override its size.
 
@@ -43,6 +47,9 @@ use common::worlds::{
 const SAMPLES: u64 = 20_000;
 /// Datasets per cell, small version.
 const SMALL: usize = 12;
+/// Datasets of the control cell (world 0, 3 runs), small version: enough to see a harness
+/// that measures the wrong thing.
+const CONTROL_SMALL: usize = 40;
 /// Datasets per cell, long version.
 const LONG: usize = 200;
 /// Runs per node of the long version.
@@ -74,11 +81,11 @@ fn has_frontier(outcomes: &[Outcome]) -> bool {
 }
 
 /// Runs the cells, prints the markdown table, then returns the failed checks.
-fn measure(cells: &[(World, usize)], datasets: usize, samples: u64) -> Vec<String> {
+fn measure(cells: &[(World, usize, usize)], samples: u64) -> Vec<String> {
     let mut rows = vec![TABLE_HEADER.to_string()];
     let mut failures = Vec::new();
     let mut frontier_seen = false;
-    for &(world, runs) in cells {
+    for &(world, runs, datasets) in cells {
         let start = Instant::now();
         let outcomes = run_cell(world, runs, datasets, METHODS, samples);
         eprintln!(
@@ -108,6 +115,22 @@ fn measure(cells: &[(World, usize)], datasets: usize, samples: u64) -> Vec<Strin
                         ));
                     }
                 }
+                "efficiency" if world == World::Control => {
+                    if s.refused > 0 {
+                        failures.push(format!("{cell}: efficiency refused {} of {n}", s.refused));
+                    }
+                    let (low, high) = (
+                        lowest_plausible(n, 0.90, ALPHA),
+                        highest_plausible(n, 0.90, ALPHA),
+                    );
+                    if s.covered < low || s.covered > high {
+                        failures.push(format!(
+                            "{cell}: efficiency covered E_n in {} of {n} in its own model, \
+                             outside {low}..={high}: the harness or the engine is wrong",
+                            s.covered
+                        ));
+                    }
+                }
                 "frontier" => {
                     frontier_seen = true;
                     if s.refused > 0 {
@@ -133,8 +156,7 @@ fn measure(cells: &[(World, usize)], datasets: usize, samples: u64) -> Vec<Strin
         }
     }
     println!(
-        "\nCoverage of the 90 % interval, {datasets} datasets per cell, {samples} samples per \
-         observation\n\n{}\n",
+        "\nCoverage of the 90 % interval, {samples} samples per observation\n\n{}\n",
         rows.join("\n")
     );
     if !frontier_seen {
@@ -148,21 +170,31 @@ fn measure(cells: &[(World, usize)], datasets: usize, samples: u64) -> Vec<Strin
 
 #[test]
 fn coverage_small() {
-    let cells = [(World::Seed, 3), (World::Spread, 10), (World::Mislabel, 10)];
-    let failures = measure(&cells, SMALL, SAMPLES);
+    let cells = [
+        (World::Control, 3, CONTROL_SMALL),
+        (World::Seed, 3, SMALL),
+        (World::Spread, 10, SMALL),
+        (World::Mislabel, 10, SMALL),
+    ];
+    let failures = measure(&cells, SAMPLES);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 #[ignore = "long: 9 cells x 200 datasets of the real binary (minutes)"]
 fn coverage_long() {
-    let cells: Vec<(World, usize)> = World::ALL
-        .iter()
-        .flat_map(|&w| RUNS.iter().map(move |&r| (w, r)))
-        .collect();
     let datasets = env_or("MFUCAL_COVERAGE_DATASETS", LONG);
     let samples = env_or("MFUCAL_COVERAGE_SAMPLES", SAMPLES);
-    let failures = measure(&cells, datasets, samples);
+    let cells: Vec<(World, usize, usize)> = [(World::Control, 3), (World::Control, 30)]
+        .into_iter()
+        .chain(
+            World::ALL
+                .iter()
+                .flat_map(|&w| RUNS.iter().map(move |&r| (w, r))),
+        )
+        .map(|(w, r)| (w, r, datasets))
+        .collect();
+    let failures = measure(&cells, samples);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -171,7 +203,7 @@ fn coverage_long() {
 #[test]
 fn worlds_are_what_they_say() {
     use common::worlds::{Dataset, MISLABEL_FACTOR, NODE_ENERGY};
-    for world in World::ALL {
+    for world in [World::Control].into_iter().chain(World::ALL) {
         for runs in RUNS {
             for index in 0..50 {
                 let d = Dataset::generate(world, runs, index);
@@ -182,7 +214,7 @@ fn worlds_are_what_they_say() {
                 assert!((NODE_ENERGY.0..=NODE_ENERGY.1).contains(&d.node_energy));
                 let n_acc = d.accelerators.len();
                 match world {
-                    World::Seed => assert!((1..=3).contains(&n_acc)),
+                    World::Control | World::Seed => assert!((1..=3).contains(&n_acc)),
                     _ => assert!(n_acc == runs.min(3) || (3..=5).contains(&n_acc)),
                 }
                 for a in 0..n_acc {
@@ -195,13 +227,14 @@ fn worlds_are_what_they_say() {
                         (lo.min(a.energy), hi.max(a.energy))
                     });
                 match world {
-                    World::Seed => assert_eq!(lo, hi),
+                    World::Control | World::Seed => assert_eq!(lo, hi),
                     _ if n_acc >= 2 => assert!((1.15..=1.30).contains(&(hi / lo)), "{}", hi / lo),
                     _ => {}
                 }
                 for a in &d.accelerators {
-                    let limit = a.power_fraction * 2.0 * a.tdp_w / (a.peak_tflops * a.energy);
-                    assert!((limit - a.limit).abs() < 1e-12 && a.limit < 1.0);
+                    let nominal = 2.0 * a.tdp_w / (a.peak_tflops * a.energy);
+                    assert!((nominal - a.nominal_limit).abs() < 1e-12);
+                    assert!((a.power_fraction * nominal - a.limit).abs() < 1e-12 && a.limit < 1.0);
                 }
                 let mislabelled = d.runs.iter().filter(|r| r.mislabelled).count();
                 assert_eq!(mislabelled, usize::from(world == World::Mislabel));
@@ -214,9 +247,15 @@ fn worlds_are_what_they_say() {
                     } else {
                         assert!(r.mfu_low <= r.mfu + 1e-6 && r.mfu <= r.mfu_high + 1e-6);
                     }
-                    let eff = r.mfu / d.accelerators[r.accelerator].limit;
+                    let acc = &d.accelerators[r.accelerator];
+                    if world != World::Control {
+                        assert_eq!(r.limit, acc.limit);
+                    }
+                    let u = r.limit / acc.nominal_limit;
+                    assert!((0.85..=1.0).contains(&u), "{u}");
+                    let eff = r.mfu / r.limit;
                     match world {
-                        World::Seed => assert!((0.80..=0.95).contains(&eff)),
+                        World::Control | World::Seed => assert!((0.80..=0.95).contains(&eff)),
                         _ => assert!((0.90 / 3.0..=0.95).contains(&eff)),
                     }
                 }

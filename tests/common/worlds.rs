@@ -44,6 +44,12 @@
 //!   dataset's runs is published 1.3× too high (an HFU reported as MFU): both ends of its
 //!   published MFU are multiplied by 1.3 and capped at 1. Its truth is still `m_i = L_a eta_i`.
 //!
+//! - **(0) `Control`: the `efficiency` method's own model**, to check the harness. As (a), but
+//!   the power fraction is drawn **per run** (`L_i = min(1, u_i λ_a)`), as the engine does. The
+//!   `efficiency` posterior is then the exact Bayesian posterior up to the prior (the shipped
+//!   log-uniform(0.05, 20), against a truth drawn on [0.5, 3] with a likelihood about 1.15×
+//!   wide), so its 90 % interval must hold the truth in about 90 % of datasets.
+//!
 //! Datasets are seeded by (world, runs per node, index) alone: the same call gives the same
 //! files on every machine.
 //!
@@ -88,6 +94,8 @@ pub const SEED: u64 = 20251205;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum World {
+    /// (0) the `efficiency` method's own model (power fraction per run): a harness check.
+    Control,
     /// (a) every run at 80–95 % of its limit, one architecture energy.
     Seed,
     /// (b) run efficiency log-uniform over a 2–3× span, architectures 15–30 % apart.
@@ -101,6 +109,7 @@ impl World {
 
     pub fn label(self) -> &'static str {
         match self {
+            World::Control => "0",
             World::Seed => "a",
             World::Spread => "b",
             World::Mislabel => "c",
@@ -109,6 +118,7 @@ impl World {
 
     fn key(self) -> u64 {
         match self {
+            World::Control => 0,
             World::Seed => 1,
             World::Spread => 2,
             World::Mislabel => 3,
@@ -124,9 +134,11 @@ pub struct Accelerator {
     pub peak_tflops: f64,
     /// True energy per MAC, pJ.
     pub energy: f64,
-    /// True power fraction, shared by the accelerator's runs.
+    /// True power fraction, shared by the accelerator's runs (world `Control`: unused).
     pub power_fraction: f64,
-    /// True physics limit `min(1, u k P / (F E))`.
+    /// `k P / (F E)`, in [`NOMINAL_LIMIT`].
+    pub nominal_limit: f64,
+    /// True physics limit `min(1, u k P / (F E))` (world `Control`: unused).
     pub limit: f64,
 }
 
@@ -136,6 +148,9 @@ pub struct Run {
     pub id: String,
     /// Index into [`Dataset::accelerators`].
     pub accelerator: usize,
+    /// True physics limit of the run: its accelerator's (world `Control`: its own power
+    /// fraction times the accelerator's nominal limit).
+    pub limit: f64,
     /// True software efficiency `MFU / limit`.
     pub efficiency: f64,
     /// True MFU `limit · efficiency`.
@@ -187,12 +202,12 @@ impl Dataset {
 
         let node_energy = log_uniform(rng, NODE_ENERGY.0, NODE_ENERGY.1);
         let n_acc = match world {
-            World::Seed => integer(rng, 1, 3),
+            World::Control | World::Seed => integer(rng, 1, 3),
             World::Spread | World::Mislabel => integer(rng, 3, 5),
         }
         .min(runs);
         let spread = match world {
-            World::Seed => 1.0,
+            World::Control | World::Seed => 1.0,
             World::Spread | World::Mislabel => uniform(rng, 1.15, 1.30),
         };
         let accelerators: Vec<Accelerator> = (0..n_acc)
@@ -218,13 +233,14 @@ impl Dataset {
                     peak_tflops,
                     energy,
                     power_fraction,
+                    nominal_limit: nominal,
                     limit: (power_fraction * nominal).min(1.0),
                 }
             })
             .collect();
 
         let (best, span) = match world {
-            World::Seed => (0.0, 0.0),
+            World::Control | World::Seed => (0.0, 0.0),
             World::Spread | World::Mislabel => (uniform(rng, 0.90, 0.95), uniform(rng, 2.0, 3.0)),
         };
         let mut runs: Vec<Run> = (0..runs)
@@ -235,10 +251,17 @@ impl Dataset {
                     integer(rng, 0, n_acc - 1)
                 };
                 let efficiency = match world {
-                    World::Seed => uniform(rng, 0.80, 0.95),
+                    World::Control | World::Seed => uniform(rng, 0.80, 0.95),
                     World::Spread | World::Mislabel => log_uniform(rng, best / span, best),
                 };
-                let mfu = accelerators[a].limit * efficiency;
+                let limit = match world {
+                    World::Control => {
+                        let u = uniform(rng, POWER_FRACTION.0, POWER_FRACTION.1);
+                        (u * accelerators[a].nominal_limit).min(1.0)
+                    }
+                    _ => accelerators[a].limit,
+                };
+                let mfu = limit * efficiency;
                 let (mfu_low, mfu_high) = if rng.random::<f64>() < 0.75 {
                     (six(mfu), six(mfu))
                 } else {
@@ -250,6 +273,7 @@ impl Dataset {
                 Run {
                     id: format!("run-{i:02}"),
                     accelerator: a,
+                    limit,
                     efficiency,
                     mfu,
                     mfu_low,
