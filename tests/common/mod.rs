@@ -1,6 +1,8 @@
 //! A throw-away project folder (config + two CSVs) and the real `mfucal` binary to run on it.
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod worlds;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
