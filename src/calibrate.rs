@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::config::{Method, RunPlan};
 use crate::data::{AcceleratorSpec, Dataset, Observation, Precision};
+use crate::posterior::ceiling::{self, Ceilings};
 use crate::posterior::frontier::{self, FrontierFit};
 use crate::posterior::{Contradiction, Engine, NodePosterior, Posterior, ScaleKernel};
 use crate::sampler::{
@@ -250,10 +251,19 @@ pub fn calibrate(
     } else {
         None
     };
+    let ceilings = plan
+        .methods
+        .contains(&Method::Bound)
+        .then(|| ceiling::ceilings(plan, dataset));
     for &method in &plan.methods {
         if method == Method::Frontier {
             let fit = frontier_fit.as_ref().expect("fitted above");
             groups.extend(frontier_groups(plan, fit, &levels, per_obs));
+            continue;
+        }
+        if method == Method::Bound {
+            let c = ceilings.as_ref().expect("computed above");
+            groups.extend(bound_groups(plan, c, &levels, per_obs));
             continue;
         }
         for precision in observed_precisions(obs) {
@@ -371,6 +381,7 @@ pub fn calibrate(
         &hists,
         &groups,
         frontier_fit.as_ref(),
+        ceilings.as_ref(),
         &levels,
     )?;
     Ok(Calibration {
@@ -458,6 +469,7 @@ fn accelerator_rows(
     hists: &Histograms,
     groups: &[GroupResult],
     frontier: Option<&FrontierFit>,
+    ceilings: Option<&Ceilings>,
     levels: &[f64],
 ) -> Result<Vec<AcceleratorResult>, Cancelled> {
     let obs = &dataset.observations;
@@ -487,6 +499,11 @@ fn accelerator_rows(
             if method == Method::Frontier {
                 let fit = frontier.expect("fitted when the plan asks for it");
                 rows.extend(frontier_accelerator_rows(plan, spec, fit, levels));
+                continue;
+            }
+            if method == Method::Bound {
+                let c = ceilings.expect("computed when the plan asks for it");
+                rows.extend(bound_accelerator_rows(plan, spec, c, levels));
                 continue;
             }
             let members = by_accelerator.get(&(spec.accelerator.as_str(), spec.precision));
@@ -592,6 +609,111 @@ fn frontier_groups(
         });
     }
     out
+}
+
+/// The bound's rows of `quantiles.csv`: each observed node's ceiling, the pooled ceiling at
+/// the reference node, and that times a node's scale where a node has no observations.
+/// Quadrature has no Monte Carlo error: its MCSE is 0.
+fn bound_groups(
+    plan: &RunPlan,
+    ceilings: &Ceilings,
+    levels: &[f64],
+    per_obs: u64,
+) -> Vec<GroupResult> {
+    let summary = |p: &NodePosterior| Summary {
+        mcse: vec![Some(0.0); levels.len()],
+        ..summarize(p, levels, &[])
+    };
+    let mut out = Vec::new();
+    for (precision, n_pooled, pooled) in &ceilings.pooled {
+        let pooled = pooled.posterior();
+        for scale in &plan.nodes {
+            let observed = ceilings
+                .nodes
+                .iter()
+                .find(|(node, p, _, _)| p == precision && *node == scale.node);
+            let (basis, n, p) = match observed {
+                Some((_, _, n, c)) => (Basis::Observed, *n, ceiling::node_posterior(c)),
+                None => (
+                    Basis::Scaled,
+                    *n_pooled,
+                    NodePosterior::Scaled {
+                        pooled: pooled.clone(),
+                        kernel: ScaleKernel::new(&scale.scale),
+                    },
+                ),
+            };
+            let s = summary(&p);
+            out.push(GroupResult {
+                method: Method::Bound,
+                node: scale.node.clone(),
+                precision: *precision,
+                basis,
+                n_observations: n,
+                samples: n as u64 * per_obs,
+                outcome: Ok((p, s)),
+            });
+        }
+        let p = NodePosterior::Direct(pooled);
+        let s = summary(&p);
+        out.push(GroupResult {
+            method: Method::Bound,
+            node: plan.reference_node.clone(),
+            precision: *precision,
+            basis: Basis::Pooled,
+            n_observations: *n_pooled,
+            samples: *n_pooled as u64 * per_obs,
+            outcome: Ok((p, s)),
+        });
+    }
+    out
+}
+
+/// The bound's rows of `accelerators.csv` for one spec: the chip's own ceiling, and the
+/// physics limit and throughput its power sustains at that ceiling (lower bounds on both).
+fn bound_accelerator_rows(
+    plan: &RunPlan,
+    spec: &AcceleratorSpec,
+    ceilings: &Ceilings,
+    levels: &[f64],
+) -> Vec<AcceleratorResult> {
+    let Some(c) = ceilings
+        .accelerators
+        .get(&(spec.accelerator.clone(), spec.precision))
+    else {
+        return Vec::new();
+    };
+    let p = c.posterior();
+    let row = |quantity, unit, quantiles| AcceleratorResult {
+        method: Method::Bound,
+        accelerator: spec.accelerator.clone(),
+        node: spec.node.clone(),
+        precision: spec.precision,
+        quantity,
+        unit,
+        quantiles: Ok(quantiles),
+    };
+    let sustainable = |e: f64| units::sustainable_tflops(spec.tdp_w, e, plan.flops_per_mac);
+    vec![
+        row(
+            AcceleratorQuantity::PjPerMac,
+            "pJ/MAC",
+            levels.iter().map(|&l| p.quantile(l)).collect(),
+        ),
+        row(
+            AcceleratorQuantity::PhysicsLimit,
+            "fraction",
+            levels
+                .iter()
+                .map(|&l| (sustainable(p.quantile(1.0 - l)) / spec.dense_peak_tflops).min(1.0))
+                .collect(),
+        ),
+        row(
+            AcceleratorQuantity::SustainableTflops,
+            spec.precision.throughput_unit(),
+            levels.iter().map(|&l| sustainable(p.quantile(1.0 - l))).collect(),
+        ),
+    ]
 }
 
 /// The frontier's rows of `accelerators.csv` for one spec: its own energy, its physics limit

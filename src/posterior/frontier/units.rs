@@ -44,6 +44,10 @@ pub struct RunUnit {
     pub peak_factor: bool,
     /// Sub-points of the published range for the efficiency report (`-ln m`).
     pub neg_ln_mfu: Vec<f64>,
+    /// The published MFU range.
+    pub mfu: (f64, f64),
+    /// The law of the run's own power factor, where it has one.
+    pub own_power: Option<Dist>,
 }
 
 impl RunUnit {
@@ -152,19 +156,18 @@ pub fn accelerator_units(plan: &RunPlan, dataset: &Dataset) -> Vec<AcceleratorUn
 fn run_unit(plan: &RunPlan, i: usize, obs: &Observation) -> RunUnit {
     let k = plan.flops_per_mac;
     let (kind, measured_w) = evidence_of(obs);
-    let (ln_k, power) = match (kind, measured_w) {
-        (_, Some(w)) => (
-            crate::units::pj_per_mac(w, obs.peak_flops_per_s, k).ln(),
-            RunPower::Own(log_points(&plan.measured_power_factor)),
-        ),
-        (RunKind::MatmulBenchmark, None) => (
-            obs.pj_per_mac_at_full_utilisation(k).ln(),
-            RunPower::Own(log_points(&plan.benchmark.power_fraction)),
-        ),
-        (RunKind::Training, None) => (
-            obs.pj_per_mac_at_full_utilisation(k).ln(),
-            RunPower::SharedFraction,
-        ),
+    // The same power model as the sampler's (`crate::sampler::power_fraction`): a measured
+    // run power has its own uncertainty, a benchmark on a board figure its own fraction, a
+    // training run on a board figure the chip's shared fraction, a measured chip mean none.
+    let own_power = match (kind, measured_w, obs.power_basis) {
+        (_, Some(_), _) => Some(plan.measured_power_factor),
+        (RunKind::MatmulBenchmark, None, PowerBasis::BoardTdp) => Some(plan.benchmark.power_fraction),
+        _ => None,
+    };
+    let ln_k = obs.pj_per_mac_at_full_utilisation(k).ln();
+    let power = match &own_power {
+        Some(d) => RunPower::Own(log_points(d)),
+        None => RunPower::SharedFraction,
     };
     let (a, b) = (-obs.mfu_high.ln(), -obs.mfu_low.ln());
     let neg_ln_mfu = if b - a < H {
@@ -180,6 +183,8 @@ fn run_unit(plan: &RunPlan, i: usize, obs: &Observation) -> RunUnit {
         power,
         peak_factor: kind == RunKind::Training,
         neg_ln_mfu,
+        mfu: (obs.mfu_low, obs.mfu_high),
+        own_power,
     }
 }
 
