@@ -128,6 +128,9 @@ pub struct Calibration {
     /// The frontier's per-run, per-accelerator and hyperparameter figures, when the plan
     /// asks for the method.
     pub frontier: Option<FrontierFit>,
+    /// The frontier's node and pooled posteriors under each alternative prior
+    /// ([`crate::posterior::alternatives`]), in their order, for prior sensitivity.
+    pub frontier_alternatives: Vec<Vec<frontier::GroupFit>>,
     pub observations: Vec<ObservationResult>,
     pub accelerators: Vec<AcceleratorResult>,
     pub total_samples: u64,
@@ -246,10 +249,15 @@ pub fn calibrate(
     let per_obs = state.samples_per_observation();
 
     let mut groups = Vec::new();
-    let frontier_fit = if plan.methods.contains(&Method::Frontier) {
-        Some(frontier::fit(plan, dataset, stop)?)
+    let (frontier_fit, frontier_alternatives) = if plan.methods.contains(&Method::Frontier) {
+        let alternatives: Vec<_> = crate::posterior::alternatives::alternatives(&plan.prior)
+            .into_iter()
+            .map(|a| a.prior)
+            .collect();
+        let (fit, alt) = frontier::fit_with_alternatives(plan, dataset, &alternatives, stop)?;
+        (Some(fit), alt)
     } else {
-        None
+        (None, Vec::new())
     };
     let ceilings = plan
         .methods
@@ -387,6 +395,7 @@ pub fn calibrate(
     Ok(Calibration {
         groups,
         frontier: frontier_fit,
+        frontier_alternatives,
         observations,
         accelerators,
         total_samples: per_obs * obs.len() as u64,

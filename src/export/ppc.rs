@@ -6,7 +6,7 @@ use super::tables::{finish, writer};
 use crate::data::Dataset;
 use crate::stats::ppc::PpcRow;
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 13] = [
     "method",
     "id",
     "accelerator",
@@ -19,6 +19,7 @@ const HEADER: [&str; 12] = [
     "p_loo",
     "suspect",
     "status",
+    "p_mislabelled",
 ];
 
 pub fn ppc_csv(dataset: &Dataset, rows: &[PpcRow]) -> Vec<u8> {
@@ -40,6 +41,7 @@ pub fn ppc_csv(dataset: &Dataset, rows: &[PpcRow]) -> Vec<u8> {
             p(r.p_loo),
             r.suspect.map(|s| s.name()).unwrap_or_default().to_string(),
             r.status.to_string(),
+            p(r.p_mislabelled),
         ])
         .expect("in memory");
     }

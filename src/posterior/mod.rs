@@ -6,6 +6,7 @@
 //! grid point has zero probability is a contradiction, reported by [`Engine::posterior`] with
 //! the observations responsible, never a NaN.
 
+pub mod alternatives;
 pub mod ceiling;
 pub mod frontier;
 pub mod grid;

@@ -46,6 +46,9 @@ use crate::stop::{Cancelled, Stop};
 /// Two-sided tail probability that makes an observation suspect.
 pub const TAIL: f64 = 0.01;
 
+/// Posterior probability of a mislabel above which the frontier names a run as suspect.
+pub const MISLABELLED: f64 = 0.5;
+
 /// Which way an observation is off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Suspect {
@@ -76,6 +79,8 @@ pub struct PpcRow {
     pub p_posterior: Option<f64>,
     /// The same without the observation; `None` when the others contradict each other.
     pub p_loo: Option<f64>,
+    /// Frontier only: the posterior probability that the published MFU is too high.
+    pub p_mislabelled: Option<f64>,
     pub suspect: Option<Suspect>,
     /// `ok`, or why a probability is missing or not used.
     pub status: &'static str,
@@ -93,7 +98,7 @@ pub fn ppc_all(
     let groups: Vec<_> = cal
         .groups
         .iter()
-        .filter(|g| g.basis == Basis::Observed && g.method != Method::Frontier)
+        .filter(|g| g.basis == Basis::Observed && g.method == Method::Efficiency)
         .collect();
     let per_group: Option<Vec<Vec<PpcRow>>> = groups
         .par_iter()
@@ -104,6 +109,18 @@ pub fn ppc_all(
         .collect();
     stop.check()?;
     let mut rows: Vec<PpcRow> = per_group.ok_or(Cancelled)?.into_iter().flatten().collect();
+    if let Some(fit) = &cal.frontier {
+        rows.extend(fit.runs.iter().map(|r| PpcRow {
+            method: Method::Frontier,
+            observation: r.obs,
+            n_others: 0,
+            p_posterior: None,
+            p_loo: None,
+            p_mislabelled: Some(r.mislabel_probability),
+            suspect: (r.mislabel_probability > MISLABELLED).then_some(Suspect::High),
+            status: "frontier: the posterior probability that the published MFU is too high (an HFU or a sparse peak read as MFU)",
+        }));
+    }
     let method_rank = |m: Method| plan.methods.iter().position(|&x| x == m);
     rows.sort_by_key(|r| (method_rank(r.method), r.observation));
     Ok(rows)
@@ -179,6 +196,7 @@ fn check_group(
                 n_others: n - 1,
                 p_posterior,
                 p_loo,
+                p_mislabelled: None,
                 suspect,
                 status,
             })

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use super::groups::{histogram, ln_likelihood_sum, members};
 use crate::calibrate::{Basis, Calibration};
-use crate::config::{Dist, DistSpec, Method, Quantity, RunPlan};
+use crate::config::{Method, RunPlan};
 use crate::data::{Dataset, Precision};
 use crate::posterior::Engine;
 use crate::sampler::ObservationSamples;
@@ -33,50 +33,7 @@ use crate::stop::{Cancelled, Stop};
 /// A quantile that moves by more than this (relative) under an alternative prior is flagged.
 pub const PRIOR_DOMINATED_CHANGE: f64 = 0.10;
 
-/// An alternative prior and its name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Alternative {
-    /// `narrow`, `wide` or `flat`.
-    pub name: &'static str,
-    pub prior: Dist,
-}
-
-/// The three alternatives to `prior` (module documentation).
-pub fn alternatives(prior: &Dist) -> Vec<Alternative> {
-    let (lo, hi) = prior.spec().support();
-    let lo = if lo > 0.0 && lo.is_finite() {
-        lo
-    } else {
-        prior.inverse_cdf(1e-3)
-    };
-    let hi = if hi.is_finite() {
-        hi
-    } else {
-        prior.inverse_cdf(1.0 - 1e-3)
-    };
-    let (centre, w) = ((lo * hi).sqrt(), (hi / lo).ln());
-    let log_uniform = |low: f64, high: f64| DistSpec::LogUniform { low, high };
-    let flat = match prior.spec() {
-        DistSpec::Uniform { .. } => log_uniform(lo, hi),
-        _ => DistSpec::Uniform { low: lo, high: hi },
-    };
-    [
-        (
-            "narrow",
-            log_uniform(centre * (-w / 4.0).exp(), centre * (w / 4.0).exp()),
-        ),
-        ("wide", log_uniform(centre * (-w).exp(), centre * w.exp())),
-        ("flat", flat),
-    ]
-    .into_iter()
-    .map(|(name, spec)| Alternative {
-        name,
-        prior: spec
-            .resolve(Quantity::EnergyPrior)
-            .expect("built from a valid prior's positive support"),
-    })
-    .collect()
-}
+pub use crate::posterior::alternatives::{alternatives, Alternative};
 
 /// One group's quantiles under one alternative prior.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,10 +94,10 @@ pub fn prior_sensitivity(
     let groups: Vec<_> = cal
         .groups
         .iter()
-        .filter(|g| g.basis != Basis::Scaled && g.method != Method::Frontier)
+        .filter(|g| g.basis != Basis::Scaled && g.method == Method::Efficiency)
         .filter_map(|g| g.outcome.as_ref().ok().map(|(_, s)| (g, s)))
         .collect();
-    let rows = groups
+    let rows: Vec<PriorRow> = groups
         .par_iter()
         .flat_map_iter(|&(g, summary)| {
             if stop.requested() {
@@ -169,7 +126,47 @@ pub fn prior_sensitivity(
         })
         .collect();
     stop.check()?;
+    let mut rows = rows;
+    if plan.methods.contains(&Method::Frontier) {
+        rows.extend(frontier_rows(cal, &alts, &levels));
+    }
     Ok(rows)
+}
+
+/// The frontier under each alternative prior, fitted with the calibration (its likelihoods
+/// serve every prior: [`crate::posterior::frontier::fit_with_alternatives`]).
+fn frontier_rows(cal: &Calibration, alts: &[Alternative], levels: &[f64]) -> Vec<PriorRow> {
+    let mut rows = Vec::new();
+    for g in cal
+        .groups
+        .iter()
+        .filter(|g| g.method == Method::Frontier && g.basis != Basis::Scaled)
+    {
+        let Ok((_, summary)) = &g.outcome else {
+            continue;
+        };
+        for (alt, fits) in alts.iter().zip(&cal.frontier_alternatives) {
+            let quantiles = fits
+                .iter()
+                .find(|f| {
+                    f.node == g.node
+                        && f.precision == g.precision
+                        && f.pooled == (g.basis == Basis::Pooled)
+                })
+                .and_then(|f| f.posterior.as_ref().ok())
+                .map(|p| levels.iter().map(|&q| p.quantile(q)).collect());
+            rows.push(PriorRow {
+                method: Method::Frontier,
+                node: g.node.clone(),
+                precision: g.precision,
+                basis: g.basis,
+                alternative: alt.clone(),
+                baseline: summary.quantiles.clone(),
+                quantiles,
+            });
+        }
+    }
+    rows
 }
 
 #[cfg(test)]

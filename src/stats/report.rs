@@ -79,6 +79,18 @@ impl Analyses {
             );
             for r in suspects {
                 let o = &dataset.observations[r.observation];
+                if let Some(p) = r.p_mislabelled {
+                    let _ = writeln!(
+                        s,
+                        "  frontier {} ({} {}, MFU {}-{}): probably mislabelled (an HFU or sparse peak read as MFU), Pr = {p:.2}",
+                        o.id,
+                        o.node,
+                        o.precision.name(),
+                        o.mfu_low,
+                        o.mfu_high
+                    );
+                    continue;
+                }
                 let (p, which) = judged(r);
                 let mfu = if o.mfu_low == o.mfu_high {
                     format!("{}", o.mfu_low)

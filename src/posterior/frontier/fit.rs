@@ -157,7 +157,8 @@ struct Setup<'a> {
     /// Per precision: `(precision, [(group index, mean, sd of ln node scale)])`.
     pooled: Vec<(Precision, Vec<(usize, f64, f64)>)>,
     ext: Ext,
-    ln_prior: Vec<f64>,
+    /// `ln` prior density of `ln E` on the window: the plan's, then each alternative's.
+    priors: Vec<Vec<f64>>,
     peak: Vec<(f64, f64)>,
     grid: HyperGrid,
     laws: Vec<Vec<InefficiencyLaw>>,
@@ -176,57 +177,86 @@ struct UnitTerms {
 
 /// Fits the frontier on the observations of `dataset`.
 pub fn fit(plan: &RunPlan, dataset: &Dataset, stop: Stop) -> Result<FrontierFit, Cancelled> {
-    let setup = Setup::new(plan, dataset);
+    Ok(fit_with_alternatives(plan, dataset, &[], stop)?.0)
+}
+
+/// [`fit`], and the node and pooled posteriors under each alternative energy prior (prior
+/// sensitivity). The likelihoods do not depend on the prior, so they are computed once and
+/// serve every prior; only the weights of the hyperparameters and the posteriors differ.
+pub fn fit_with_alternatives(
+    plan: &RunPlan,
+    dataset: &Dataset,
+    alternatives: &[Dist],
+    stop: Stop,
+) -> Result<(FrontierFit, Vec<Vec<GroupFit>>), Cancelled> {
+    let setup = Setup::new(plan, dataset, alternatives);
     let law_points = setup.grid.law_points();
     let n_tau = setup.grid.tau.len();
+    let n_priors = setup.priors.len();
 
-    // Pass 1: evidences.
-    let ln_z: Vec<Vec<f64>> = law_points
+    // Pass 1: evidences, [law point][τ][prior].
+    let ln_z: Vec<Vec<Vec<f64>>> = law_points
         .par_iter()
         .map(|lp| {
             if stop.requested() {
-                return vec![f64::NEG_INFINITY; n_tau];
+                return vec![vec![f64::NEG_INFINITY; n_priors]; n_tau];
             }
             let terms = setup.all_terms(lp);
-            let likelihoods: Vec<Vec<f64>> = terms.iter().zip(&setup.units).map(|(t, u)| setup.likelihood(u, t)).collect();
+            let likelihoods = setup.likelihoods(&terms);
             (0..n_tau)
                 .map(|t| {
                     let tau = setup.grid.tau[t];
-                    setup
+                    let products: Vec<Vec<f64>> = setup
                         .groups
                         .iter()
-                        .map(|g| {
-                            let ln_post = setup.ln_posterior(g, &likelihoods, tau);
-                            log_sum_exp(&ln_post) + H.ln()
+                        .map(|g| setup.group_product(g, &likelihoods, tau))
+                        .collect();
+                    (0..n_priors)
+                        .map(|k| {
+                            products
+                                .iter()
+                                .map(|product| {
+                                    log_sum_exp(&setup.ln_posterior(k, product)) + H.ln()
+                                })
+                                .sum()
                         })
-                        .sum()
+                        .collect()
                 })
                 .collect()
         })
         .collect();
     stop.check()?;
-    let max = ln_z
-        .iter()
-        .flatten()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
-    if max == f64::NEG_INFINITY {
-        return Ok(setup.contradiction(dataset));
+    // weights[prior][law point][τ], each prior's summing to 1.
+    let mut weights = Vec::with_capacity(n_priors);
+    for k in 0..n_priors {
+        let max = ln_z
+            .iter()
+            .flatten()
+            .map(|row| row[k])
+            .fold(f64::NEG_INFINITY, f64::max);
+        if max == f64::NEG_INFINITY {
+            if k == 0 {
+                return Ok((setup.contradiction(dataset), Vec::new()));
+            }
+            weights.push(vec![vec![0.0; n_tau]; law_points.len()]);
+            continue;
+        }
+        let w: Vec<Vec<f64>> = ln_z
+            .iter()
+            .map(|by_tau| by_tau.iter().map(|row| (row[k] - max).exp()).collect())
+            .collect();
+        let total: f64 = w.iter().flatten().sum();
+        weights.push(
+            w.into_iter()
+                .map(|row| row.into_iter().map(|x| x / total).collect())
+                .collect(),
+        );
     }
-    let weights: Vec<Vec<f64>> = ln_z
-        .iter()
-        .map(|row| row.iter().map(|l| (l - max).exp()).collect())
-        .collect();
-    let total: f64 = weights.iter().flatten().sum();
-    let weights: Vec<Vec<f64>> = weights
-        .into_iter()
-        .map(|row| row.into_iter().map(|w| w / total).collect())
-        .collect();
 
     // Pass 2: weighted posteriors.
     let mut acc = Accumulator::new(&setup, dataset);
     let active: Vec<usize> = (0..law_points.len())
-        .filter(|&i| weights[i].iter().any(|&w| w > NEGLIGIBLE))
+        .filter(|&i| weights.iter().any(|w| w[i].iter().any(|&x| x > NEGLIGIBLE)))
         .collect();
     for chunk in active.chunks(CHUNK) {
         stop.check()?;
@@ -234,7 +264,8 @@ pub fn fit(plan: &RunPlan, dataset: &Dataset, stop: Stop) -> Result<FrontierFit,
             .par_iter()
             .map(|&i| {
                 let mut part = Accumulator::new(&setup, dataset);
-                part.add_law_point(&setup, &law_points[i], &weights[i]);
+                let by_prior: Vec<&[f64]> = weights.iter().map(|w| &w[i][..]).collect();
+                part.add_law_point(&setup, &law_points[i], &by_prior);
                 part
             })
             .collect();
@@ -242,14 +273,20 @@ pub fn fit(plan: &RunPlan, dataset: &Dataset, stop: Stop) -> Result<FrontierFit,
             acc.merge(p);
         }
     }
-    Ok(acc.finish(&setup, &law_points, &weights))
+    Ok(acc.finish(&setup, &law_points, &weights[0]))
 }
 
 impl<'a> Setup<'a> {
-    fn new(plan: &'a RunPlan, dataset: &Dataset) -> Setup<'a> {
+    fn new(plan: &'a RunPlan, dataset: &Dataset, alternatives: &[Dist]) -> Setup<'a> {
         let units = accelerator_units(plan, dataset);
         let grid = HyperGrid::new(&plan.frontier);
-        let lat = Lattice::covering(grid::prior_window(&plan.prior));
+        let all_priors: Vec<&Dist> = std::iter::once(&plan.prior).chain(alternatives).collect();
+        let window = all_priors
+            .iter()
+            .map(|p| grid::prior_window(p))
+            .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+            .expect("at least the plan's prior");
+        let lat = Lattice::covering(window);
         let scales: Vec<(String, f64, f64)> = plan
             .nodes
             .iter()
@@ -259,19 +296,19 @@ impl<'a> Setup<'a> {
             })
             .collect();
         // Margins: the architecture effect and node scales reach a chip's energy up to about
-        // 4.5 standard deviations from its node's.
+        // 4 standard deviations from its node's.
         let tau_max = grid.tau.iter().copied().fold(0.0, f64::max);
         let reach = scales
             .iter()
-            .map(|(_, m, s)| m.abs() + 4.5 * (s * s + tau_max * tau_max).sqrt())
-            .fold(4.5 * tau_max, f64::max);
+            .map(|(_, m, s)| m.abs() + 4.0 * (s * s + tau_max * tau_max).sqrt())
+            .fold(4.0 * tau_max, f64::max);
         let ext = Ext {
             lat,
             margin: (reach / H).ceil() as usize + 8,
         };
-        let ln_prior = ext
-            .window()
-            .map(|e| plan.prior.ln_density_of_ln(ext.x(e)))
+        let priors = all_priors
+            .iter()
+            .map(|p| ext.window().map(|e| p.ln_density_of_ln(ext.x(e))).collect())
             .collect();
 
         // Observed groups in the order of the plan's nodes, then precision.
@@ -346,7 +383,7 @@ impl<'a> Setup<'a> {
             groups,
             pooled,
             ext,
-            ln_prior,
+            priors,
             grid,
             laws,
         }
@@ -454,13 +491,21 @@ impl<'a> Setup<'a> {
         sum
     }
 
-    /// Unnormalised log posterior of a group's node energy on the window.
-    fn ln_posterior(&self, g: &Group, likelihoods: &[Vec<f64>], tau: f64) -> Vec<f64> {
-        let product = self.group_product(g, likelihoods, tau);
-        self.ln_prior
+    /// Unnormalised log posterior of a node energy on the window, under prior `k`, from the
+    /// product of its chips' smoothed likelihoods.
+    fn ln_posterior(&self, k: usize, product: &[f64]) -> Vec<f64> {
+        self.priors[k]
             .iter()
             .zip(&product[self.ext.window()])
             .map(|(p, l)| p + l)
+            .collect()
+    }
+
+    fn likelihoods(&self, terms: &[UnitTerms]) -> Vec<Vec<f64>> {
+        terms
+            .iter()
+            .zip(&self.units)
+            .map(|(t, u)| self.likelihood(u, t))
             .collect()
     }
 
@@ -501,8 +546,8 @@ impl<'a> Setup<'a> {
 
 /// Weighted sums of every reported posterior over hyperparameter points.
 struct Accumulator {
-    /// Observed groups then pooled rows, densities on the window.
-    groups: Vec<Vec<f64>>,
+    /// Per prior: observed groups then pooled rows, densities on the window.
+    groups: Vec<Vec<Vec<f64>>>,
     /// Per unit: energy density on the margins' lattice.
     energies: Vec<Vec<f64>>,
     limits: Vec<LnHistogram>,
@@ -515,7 +560,7 @@ impl Accumulator {
     fn new(setup: &Setup, dataset: &Dataset) -> Accumulator {
         let n_groups = setup.groups.len() + setup.pooled.len();
         Accumulator {
-            groups: vec![vec![0.0; setup.ext.lat.n]; n_groups],
+            groups: vec![vec![vec![0.0; setup.ext.lat.n]; n_groups]; setup.priors.len()],
             energies: vec![vec![0.0; setup.ext.len()]; setup.units.len()],
             limits: vec![LnHistogram::new(-8.0, 0.0, H); setup.units.len()],
             efficiencies: vec![LnHistogram::new(-8.0, 1.0, H); dataset.observations.len()],
@@ -524,7 +569,7 @@ impl Accumulator {
     }
 
     fn merge(&mut self, other: &Accumulator) {
-        for (a, b) in self.groups.iter_mut().zip(&other.groups) {
+        for (a, b) in self.groups.iter_mut().flatten().zip(other.groups.iter().flatten()) {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
         for (a, b) in self.energies.iter_mut().zip(&other.energies) {
@@ -541,18 +586,15 @@ impl Accumulator {
         }
     }
 
-    /// Adds one law point's posteriors for every τ with weight.
-    fn add_law_point(&mut self, setup: &Setup, lp: &LawPoint, weights: &[f64]) {
+    /// Adds one law point's posteriors for every τ with weight; `weights[k][τ]` under prior
+    /// `k`. Accelerators and runs are reported under the plan's prior only.
+    fn add_law_point(&mut self, setup: &Setup, lp: &LawPoint, weights: &[&[f64]]) {
         let law = setup.law(lp);
         let terms = setup.all_terms(lp);
-        let likelihoods: Vec<Vec<f64>> = terms
-            .iter()
-            .zip(&setup.units)
-            .map(|(t, u)| setup.likelihood(u, t))
-            .collect();
+        let likelihoods = setup.likelihoods(&terms);
         let window = setup.ext.window();
-        for (t, &w) in weights.iter().enumerate() {
-            if w <= NEGLIGIBLE {
+        for t in 0..setup.grid.tau.len() {
+            if weights.iter().all(|w| w[t] <= NEGLIGIBLE) {
                 continue;
             }
             let tau = setup.grid.tau[t];
@@ -567,40 +609,50 @@ impl Accumulator {
                 for s in &smoothed {
                     product.iter_mut().zip(s).for_each(|(p, l)| *p += l);
                 }
-                let ln_post: Vec<f64> = setup
-                    .ln_prior
-                    .iter()
-                    .zip(&product[window.clone()])
-                    .map(|(p, l)| p + l)
-                    .collect();
-                add_normalised(&mut self.groups[gi], &ln_post, w);
-                for (k, &u) in g.units.iter().enumerate() {
-                    // The other chips and the prior: what the node says about this chip.
-                    let mut cavity = vec![f64::NEG_INFINITY; setup.ext.len()];
-                    for (i, e) in window.clone().enumerate() {
-                        cavity[e] = setup.ln_prior[i]
-                            + smoothed
-                                .iter()
-                                .enumerate()
-                                .filter(|&(j, _)| j != k)
-                                .map(|(_, s)| s[e])
-                                .sum::<f64>();
+                for (k, w) in weights.iter().enumerate() {
+                    if w[t] > NEGLIGIBLE {
+                        add_normalised(&mut self.groups[k][gi], &setup.ln_posterior(k, &product), w[t]);
                     }
-                    let context = setup.smoothed(&cavity, 0.0, tau);
-                    self.add_unit(setup, u, &terms[u], &context, &law, w);
+                }
+                let w = weights[0][t];
+                if w > NEGLIGIBLE {
+                    for (k, &u) in g.units.iter().enumerate() {
+                        // The other chips and the prior: what the node says about this chip.
+                        let mut cavity = vec![f64::NEG_INFINITY; setup.ext.len()];
+                        for (i, e) in window.clone().enumerate() {
+                            cavity[e] = setup.priors[0][i]
+                                + smoothed
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|&(j, _)| j != k)
+                                    .map(|(_, s)| s[e])
+                                    .sum::<f64>();
+                        }
+                        let context = setup.smoothed(&cavity, 0.0, tau);
+                        self.add_unit(setup, u, &terms[u], &context, &law, w);
+                    }
                 }
                 products.push(product);
             }
             for (pi, (_, members)) in setup.pooled.iter().enumerate() {
-                let mut ln_post: Vec<f64> = setup.ln_prior.clone();
+                let mut moved_sum = vec![0.0; setup.ext.lat.n];
                 for &(gi, mu, s) in members {
                     let moved = setup.smoothed(&products[gi], mu, s);
-                    ln_post
+                    moved_sum
                         .iter_mut()
                         .zip(&moved[window.clone()])
                         .for_each(|(p, l)| *p += l);
                 }
-                add_normalised(&mut self.groups[setup.groups.len() + pi], &ln_post, w);
+                for (k, w) in weights.iter().enumerate() {
+                    if w[t] > NEGLIGIBLE {
+                        let ln_post: Vec<f64> = setup.priors[k]
+                            .iter()
+                            .zip(&moved_sum)
+                            .map(|(p, l)| p + l)
+                            .collect();
+                        add_normalised(&mut self.groups[k][setup.groups.len() + pi], &ln_post, w[t]);
+                    }
+                }
             }
         }
     }
@@ -729,7 +781,12 @@ impl Accumulator {
         }
     }
 
-    fn finish(self, setup: &Setup, law_points: &[LawPoint], weights: &[Vec<f64>]) -> FrontierFit {
+    fn finish(
+        self,
+        setup: &Setup,
+        law_points: &[LawPoint],
+        weights: &[Vec<f64>],
+    ) -> (FrontierFit, Vec<Vec<GroupFit>>) {
         let lat = setup.ext.lat;
         let to_posterior = |density: &[f64], first_e: usize| -> Option<Posterior> {
             let first = lat.first as i64 + (first_e as i64 - setup.ext.margin as i64) * lattice_stride();
@@ -739,31 +796,38 @@ impl Accumulator {
             ids: setup.units_ids(g).into(),
             message: "the frontier posterior vanished (every point has zero probability)".into(),
         };
-        let mut groups: Vec<GroupFit> = setup
-            .groups
-            .iter()
-            .zip(&self.groups)
-            .map(|(g, d)| GroupFit {
-                node: g.node.clone(),
-                precision: g.precision,
-                pooled: false,
-                n_observations: g.n_observations,
-                posterior: to_posterior(d, setup.ext.margin).ok_or_else(|| empty(g)),
-            })
-            .collect();
-        for ((precision, members), d) in setup.pooled.iter().zip(&self.groups[setup.groups.len()..]) {
-            groups.push(GroupFit {
-                node: setup.plan.reference_node.clone(),
-                precision: *precision,
-                pooled: true,
-                n_observations: members
-                    .iter()
-                    .map(|&(gi, _, _)| setup.groups[gi].n_observations)
-                    .sum(),
-                posterior: to_posterior(d, setup.ext.margin)
-                    .ok_or_else(|| empty(&setup.groups[members[0].0])),
-            });
-        }
+        let group_fits = |densities: &[Vec<f64>]| -> Vec<GroupFit> {
+            let mut out: Vec<GroupFit> = setup
+                .groups
+                .iter()
+                .zip(densities)
+                .map(|(g, d)| GroupFit {
+                    node: g.node.clone(),
+                    precision: g.precision,
+                    pooled: false,
+                    n_observations: g.n_observations,
+                    posterior: to_posterior(d, setup.ext.margin).ok_or_else(|| empty(g)),
+                })
+                .collect();
+            for ((precision, members), d) in
+                setup.pooled.iter().zip(&densities[setup.groups.len()..])
+            {
+                out.push(GroupFit {
+                    node: setup.plan.reference_node.clone(),
+                    precision: *precision,
+                    pooled: true,
+                    n_observations: members
+                        .iter()
+                        .map(|&(gi, _, _)| setup.groups[gi].n_observations)
+                        .sum(),
+                    posterior: to_posterior(d, setup.ext.margin)
+                        .ok_or_else(|| empty(&setup.groups[members[0].0])),
+                });
+            }
+            out
+        };
+        let groups = group_fits(&self.groups[0]);
+        let alternatives = self.groups[1..].iter().map(|d| group_fits(d)).collect();
         let accelerators = setup
             .units
             .iter()
@@ -806,12 +870,15 @@ impl Accumulator {
                 hyper.tau[t] += w;
             }
         }
-        FrontierFit {
-            groups,
-            runs,
-            accelerators,
-            hyper,
-        }
+        (
+            FrontierFit {
+                groups,
+                runs,
+                accelerators,
+                hyper,
+            },
+            alternatives,
+        )
     }
 }
 

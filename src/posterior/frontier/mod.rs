@@ -37,4 +37,4 @@ pub mod units;
 
 mod fit;
 
-pub use fit::{fit, AcceleratorFit, FrontierFit, GroupFit, HyperPosterior, RunFit};
+pub use fit::{fit, fit_with_alternatives, AcceleratorFit, FrontierFit, GroupFit, HyperPosterior, RunFit};
