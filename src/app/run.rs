@@ -8,8 +8,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use super::progress::Progress;
-use crate::calibrate::{self, Basis, Calibration};
-use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
+use crate::calibrate::{self, Basis, Calibration, GroupResult};
+use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Method, Overrides, RunPlan};
 use crate::data::{self, Dataset};
 use crate::diff::{self, Diff, Snapshot};
 use crate::export::{self, guard, manifest::RunFacts, tables};
@@ -373,10 +373,13 @@ pub(crate) fn write_results(
             plot::observations_svg(plan, calibration)
         }),
     ];
-    let mut files = Vec::with_capacity(exporters.len());
+    let mut files = Vec::with_capacity(exporters.len() + 1);
     for (name, export) in exporters {
         stop.check()?;
         files.push((name, export()));
+    }
+    if let Some(bytes) = tables::hyperparameters_csv(calibration) {
+        files.push(("hyperparameters.csv", bytes));
     }
     // Read before write_folder replaces it: the summary ends with what moved.
     let previous = out_dir
@@ -402,13 +405,91 @@ pub(crate) fn write_results(
     })
 }
 
+/// The quotable answer per observed node and precision: the frontier's median and 90 %
+/// interval (the energy of a typical chip of the node), the ceiling (bound q0.95: the node's
+/// most efficient chip is below it with probability at least 0.95, whatever the prior), and
+/// the tightest single observation.
+fn answer_table(plan: &RunPlan, cal: &Calibration) -> String {
+    let mut s = String::new();
+    let observed = |m: Method| {
+        cal.groups
+            .iter()
+            .filter(move |g| g.method == m && g.basis == Basis::Observed)
+    };
+    let frontier: Vec<_> = observed(Method::Frontier).collect();
+    let bound: Vec<_> = observed(Method::Bound).collect();
+    let keys: Vec<(&str, crate::data::Precision)> = if !frontier.is_empty() {
+        frontier.iter().map(|g| (g.node.as_str(), g.precision)).collect()
+    } else {
+        bound.iter().map(|g| (g.node.as_str(), g.precision)).collect()
+    };
+    if keys.is_empty() {
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "pJ/MAC at {} FLOPs per MAC, per node and precision with observations:",
+        plan.flops_per_mac
+    );
+    let _ = writeln!(
+        s,
+        "{:<5} {:<5} {:>3}  {:<28}  {:>9}  {}",
+        "node", "prec", "n", "frontier median [90 %]", "ceiling", "tightest observation (bound median)"
+    );
+    for (node, precision) in keys {
+        let find = |gs: &[&GroupResult]| {
+            gs.iter()
+                .find(|g| g.node == node && g.precision == precision)
+                .and_then(|g| g.outcome.as_ref().ok().map(|(p, _)| (g.n_observations, p.clone())))
+        };
+        let f = find(&frontier);
+        let b = find(&bound);
+        let answer = match &f {
+            Some((_, p)) => format!(
+                "{:.3} [{:.3}, {:.3}]",
+                p.quantile(0.5),
+                p.quantile(0.05),
+                p.quantile(0.95)
+            ),
+            None => "-".into(),
+        };
+        let ceiling = b
+            .as_ref()
+            .map_or("-".into(), |(_, p)| format!("{:.3}", p.quantile(0.95)));
+        let n = f.as_ref().or(b.as_ref()).map_or(0, |(n, _)| *n);
+        let tightest = cal
+            .observations
+            .iter()
+            .filter(|o| o.observation.node == node && o.observation.precision == precision)
+            .min_by(|a, b| a.bound_90[1].total_cmp(&b.bound_90[1]))
+            .map_or("-".into(), |o| format!("{} {:.3}", o.observation.id, o.bound_90[1]));
+        let _ = writeln!(
+            s,
+            "{:<5} {:<5} {:>3}  {:<28}  {:>9}  {}",
+            node,
+            precision.name(),
+            n,
+            answer,
+            ceiling,
+            tightest
+        );
+    }
+    let _ = writeln!(
+        s,
+        "quote the frontier: the energy of a typical chip of the node, with its 90 % interval. The ceiling\n\
+         bounds the node's most efficient chip (below it with probability >= 0.95, whatever the prior);\n\
+         one observation bounds only its own chip. Extrapolated nodes are in quantiles.csv (basis scaled).\n"
+    );
+    s
+}
+
 impl RunReport {
     /// One screen: the observed and pooled posteriors, contradictions, where files went, and
     /// what moved since the folder's previous contents.
     pub fn summary(&self) -> String {
         let plan = &self.plan;
         let cal = &self.calibration;
-        let mut s = String::new();
+        let mut s = answer_table(plan, cal);
         let (lo, hi) = (
             plan.quantiles.first().expect("checked non-empty"),
             plan.quantiles.last().expect("non-empty"),

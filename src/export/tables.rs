@@ -1,7 +1,7 @@
 //! The three CSV tables of a run: `quantiles.csv`, `observations.csv`, `accelerators.csv`.
 
 use super::number;
-use crate::calibrate::{Calibration, Summary};
+use crate::calibrate::{Calibration, Summary, INTERVAL_90};
 use crate::config::RunPlan;
 use crate::posterior::Contradiction;
 
@@ -83,7 +83,18 @@ pub fn quantiles_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     finish(w)
 }
 
-/// `observations.csv`: each observation's bound `e_i` (eta = 1).
+/// The frontier's columns of `observations.csv`: the run's posterior software efficiency
+/// `m_i / L_i` (how close it came to its chip's physics limit; median and 90 % interval) and
+/// the posterior probability that its published MFU is mislabelled.
+pub const FRONTIER_OBSERVATION_COLUMNS: [&str; 4] = [
+    "frontier_efficiency_q0.05",
+    "frontier_efficiency_q0.5",
+    "frontier_efficiency_q0.95",
+    "frontier_p_mislabelled",
+];
+
+/// `observations.csv`: each observation's bound `e_i` (eta = 1), its kind and, with the
+/// frontier, its software efficiency.
 pub fn observations_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     let mut w = writer();
     let mut header: Vec<String> = [
@@ -101,8 +112,13 @@ pub fn observations_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     .map(String::from)
     .to_vec();
     header.extend(quantile_labels(plan));
+    header.push("kind".into());
+    let frontier = cal.frontier.as_ref();
+    if frontier.is_some() {
+        header.extend(FRONTIER_OBSERVATION_COLUMNS.map(String::from));
+    }
     w.write_record(&header).expect("in memory");
-    for r in &cal.observations {
+    for (i, r) in cal.observations.iter().enumerate() {
         let o = &r.observation;
         let mut row = vec![
             o.id.clone(),
@@ -115,6 +131,12 @@ pub fn observations_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
             r.samples.to_string(),
         ];
         row.extend(summary_fields(&r.bound));
+        row.push(o.kind.name().to_string());
+        if let Some(fit) = frontier {
+            let run = &fit.runs[i];
+            row.extend(INTERVAL_90.iter().map(|&p| number(run.efficiency.quantile(p))));
+            row.push(number(run.mislabel_probability));
+        }
         w.write_record(&row).expect("in memory");
     }
     finish(w)
@@ -153,4 +175,56 @@ pub fn accelerators_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
         w.write_record(&row).expect("in memory");
     }
     finish(w)
+}
+
+/// `hyperparameters.csv`: the frontier's hyperparameters on their quadrature grid, each
+/// point's prior and posterior weight, so a reader sees what the data learnt and what the
+/// priors carried.
+pub fn hyperparameters_csv(cal: &Calibration) -> Option<Vec<u8>> {
+    let fit = cal.frontier.as_ref()?;
+    let h = &fit.hyper;
+    let mut w = writer();
+    w.write_record(["parameter", "meaning", "value", "prior_weight", "posterior_weight"])
+        .expect("in memory");
+    let rows: [(&str, &str, &[f64], &[f64]); 4] = [
+        (
+            "best_run_efficiency",
+            "exp(-g): MFU of the best runs / their physics limit",
+            &h.grid.gap,
+            &h.gap,
+        ),
+        (
+            "inefficiency_mean",
+            "theta: mean log-inefficiency of a run beyond the best runs' gap",
+            &h.grid.theta,
+            &h.theta,
+        ),
+        (
+            "inefficiency_shape",
+            "kappa: Gamma shape of a run's log-inefficiency",
+            &h.grid.kappa,
+            &h.kappa,
+        ),
+        (
+            "architecture_spread",
+            "tau: sd of ln E across the chips of a node",
+            &h.grid.tau,
+            &h.tau,
+        ),
+    ];
+    for (name, meaning, values, posterior) in rows {
+        let prior = 1.0 / values.len() as f64;
+        for (v, p) in values.iter().zip(posterior.iter()) {
+            let v = if name == "best_run_efficiency" { (-v).exp() } else { *v };
+            w.write_record([
+                name.to_string(),
+                meaning.to_string(),
+                number(v),
+                number(prior),
+                number(*p),
+            ])
+            .expect("in memory");
+        }
+    }
+    Some(finish(w))
 }

@@ -730,7 +730,7 @@ impl Accumulator {
             let (x_net, ln_c) = (x_shared(s), setup.peak[c].0);
             self.limits[u].add((unit.ln_k - ln_c - x_net).min(0.0), p);
             for r in unit.runs().filter(|r| r.power == RunPower::SharedFraction) {
-                self.add_efficiency(r, x_net, 0.0, ln_c, p);
+                self.add_efficiency(r, x_net, ln_c, law, eff_dist, p);
             }
         }
         for (i, &(p, p_ln_u)) in at_energy.iter().enumerate() {
@@ -742,7 +742,7 @@ impl Accumulator {
             self.energies[u][e] += p;
             for r in unit.runs() {
                 if r.power != RunPower::SharedFraction {
-                    self.add_efficiency(r, x, 0.0, ln_c, p);
+                    self.add_efficiency(r, x, ln_c, law, eff_dist, p);
                 }
                 if r.kind == RunKind::MatmulBenchmark {
                     continue; // no mislabel component
@@ -760,23 +760,45 @@ impl Accumulator {
         }
     }
 
-    /// Adds a run's efficiency `m / L` at one point of its chip's posterior.
-    fn add_efficiency(&mut self, r: &RunUnit, x: f64, ln_u: f64, ln_c: f64, p: f64) {
-        let ln_u = if r.power == RunPower::SharedFraction {
-            ln_u
-        } else {
-            0.0
-        };
-        let own: &[(f64, f64)] = match &r.power {
-            RunPower::Own(points) => points,
-            RunPower::SharedFraction => &[(0.0, 1.0)],
-        };
+    /// Adds a run's efficiency `m / L` at one point of its chip's posterior. A run with its
+    /// own power factor weighs each of its points by how well it explains the published MFU
+    /// (the factor's posterior given the run), not by its prior.
+    #[allow(clippy::too_many_arguments)]
+    fn add_efficiency(
+        &mut self,
+        r: &RunUnit,
+        x: f64,
+        ln_c: f64,
+        law: &TrainingLaw,
+        eff_dist: &Dist,
+        p: f64,
+    ) {
         let share = p / r.neg_ln_mfu.len() as f64;
-        for &(ln_f, w_f) in own {
-            let ell = r.ell(x, ln_u, ln_c, ln_f);
+        let mut add = |ell: f64, w: f64| {
             for &nlm in &r.neg_ln_mfu {
                 // Efficiency m / L: ln = ℓ - (-ln m).
-                self.efficiencies[r.obs].add(ell - nlm, share * w_f);
+                self.efficiencies[r.obs].add(ell - nlm, share * w);
+            }
+        };
+        match &r.power {
+            RunPower::SharedFraction => add(r.ell(x, 0.0, ln_c, 0.0), 1.0),
+            RunPower::Own(points) => {
+                let one = |ln_f: f64| -> RunUnit {
+                    RunUnit {
+                        power: RunPower::Own(vec![(ln_f, 1.0)]),
+                        ..r.clone()
+                    }
+                };
+                let weights: Vec<f64> = points
+                    .iter()
+                    .map(|&(ln_f, w_f)| w_f * one(ln_f).term(x, 0.0, ln_c, Some(law), eff_dist).0)
+                    .collect();
+                let total: f64 = weights.iter().sum();
+                if total > 0.0 {
+                    for (&(ln_f, _), w) in points.iter().zip(&weights) {
+                        add(r.ell(x, 0.0, ln_c, ln_f), w / total);
+                    }
+                }
             }
         }
     }
