@@ -116,6 +116,7 @@ fn plan(prior: DistSpec, seven_nm_scale: DistSpec) -> RunPlan {
         flops_per_mac: 2.0,
         methods: vec![Method::Bound, Method::Efficiency],
         reference_node: "4nm".into(),
+        frontier: mfucal::config::FrontierPriors::default(),
         prior: dist(prior, Quantity::EnergyPrior),
         power_fraction: dist(
             DistSpec::Uniform {
@@ -335,6 +336,7 @@ fn replicate(case: &Case, engine: &Engine, r: u64) -> (Result<f64, String>, u64)
                 (Method::Efficiency, false) => &s.efficiency,
                 (Method::Bound, true) => &s.pooled_bound,
                 (Method::Efficiency, true) => &s.pooled_efficiency,
+                (Method::Frontier, _) => unreachable!("tests/frontier_sbc.rs checks the frontier"),
             };
             (o.id.as_str(), h)
         })

@@ -116,6 +116,8 @@ mod tests {
         };
         let mut cal = Calibration {
             groups: Vec::new(),
+            frontier: None,
+            frontier_alternatives: Vec::new(),
             observations: vec![ObservationResult {
                 observation,
                 samples: 1,

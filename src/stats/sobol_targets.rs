@@ -103,8 +103,6 @@ pub struct SobolResult {
 enum Statistic {
     /// `ln e_1`.
     LogEnergy,
-    /// The bound posterior's median given the inputs.
-    BoundMedian,
 }
 
 struct Target<'a> {
@@ -153,7 +151,9 @@ pub fn sobol_all(
         for g in cal.groups.iter().filter(|g| g.method == method) {
             let m: Vec<&Observation> = members(obs, g).into_iter().map(|i| &obs[i]).collect();
             let statistic = match method {
-                Method::Bound => Statistic::BoundMedian,
+                // The bound's rows are ceilings computed in closed form, not posteriors of the
+                // sampled histograms: their inputs' shares are those of the observations.
+                Method::Bound => continue,
                 Method::Efficiency if m.len() == 1 => Statistic::LogEnergy,
                 Method::Efficiency => continue, // a product of distinct point masses
                 Method::Frontier => continue,
@@ -259,14 +259,6 @@ fn evaluate(plan: &RunPlan, t: Target, settings: Settings, stop: Stop) -> SobolR
                     return None; // the point mass lies outside the prior
                 }
                 e.ln()
-            }
-            Statistic::BoundMedian => {
-                let e_min = (0..n).map(implied).fold(f64::INFINITY, f64::min);
-                let mass = prior.cdf(e_min);
-                if mass <= 0.0 {
-                    return None; // every energy the prior allows is ruled out
-                }
-                prior.inverse_cdf(0.5 * mass).ln()
             }
         };
         Some(ln_value + ln_target_scale)
