@@ -61,6 +61,13 @@ enum Command {
         /// No progress bar and no summary: only errors (and the table --format asks for).
         #[arg(long, short)]
         quiet: bool,
+        /// Replace --out even if it is a folder mfucal did not write (never a file, nor the
+        /// folder of the inputs).
+        #[arg(long)]
+        force: bool,
+        /// Fail at once if another mfucal is writing --out, instead of waiting for it.
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Merge the states of all shards of a run into its outputs (identical to a single run).
     Merge {
@@ -72,6 +79,12 @@ enum Command {
         config: Option<PathBuf>,
         #[arg(long)]
         threads: Option<usize>,
+        /// Replace --out even if it is a folder mfucal did not write.
+        #[arg(long)]
+        force: bool,
+        /// Fail at once if another mfucal is writing --out, instead of waiting for it.
+        #[arg(long)]
+        no_wait: bool,
         /// Shard folders written by `mfucal run --shard K/N --out DIR`.
         #[arg(required = true)]
         shards: Vec<PathBuf>,
@@ -287,6 +300,8 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             shard,
             format,
             quiet,
+            force,
+            no_wait,
         } => {
             check_threads(threads)?;
             if let Some(r) = target_mcse {
@@ -312,6 +327,8 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                     cancel: Some(&cancel),
                 },
                 progress_bar: !quiet,
+                force,
+                no_wait,
             };
             if shard.is_some() {
                 return Ok(shard::run_shard(&options)?.into());
@@ -341,12 +358,23 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             out,
             config,
             threads,
+            force,
+            no_wait,
             shards,
         } => {
             check_threads(threads)?;
-            Ok(shard::merge(&shards, &out, config.as_deref(), threads)?
-                .summary()
-                .into())
+            let cancel = cancel_on_signals()?;
+            Ok(shard::merge(&shard::MergeOptions {
+                shards,
+                out,
+                config,
+                threads,
+                force,
+                no_wait,
+                cancel: Some(&cancel),
+            })?
+            .summary()
+            .into())
         }
         Command::Diff {
             old,
@@ -373,6 +401,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             epoch_csv,
             out,
             replace,
+            cancel: Some(cancel_on_signals()?),
         })?
         .into()),
         Command::Validate { config } => validate::validate(&config).map(Printed::from),

@@ -19,7 +19,7 @@ use crate::sampler::{
 };
 use crate::stats::{self, Analyses};
 use crate::stop::{Cancelled, Stop};
-use crate::{output, plot};
+use crate::{outdir, output, plot};
 
 /// What `run` was asked to do.
 #[derive(Clone, Default)]
@@ -38,6 +38,10 @@ pub struct RunOptions<'a> {
     pub control: Control<'a>,
     /// Draw a progress bar on stderr when it is a terminal and the run lasts over a second.
     pub progress_bar: bool,
+    /// Replace an existing `--out` folder that mfucal did not write.
+    pub force: bool,
+    /// Fail at once when another process is writing `--out`, instead of waiting.
+    pub no_wait: bool,
 }
 
 /// How the new results compare with what the output folder held before.
@@ -213,9 +217,10 @@ fn execute(
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
+    let stop = Stop::on(options.control.cancel);
+    let _lock = claim_and_lock(&out_dir, &plan, &[], options.force, options.no_wait, stop)?;
     let threads = pool.current_num_threads();
     let models = calibrate::models(&plan, &dataset);
-    let stop = Stop::on(options.control.cancel);
 
     let start = Instant::now();
     // Rounds only add chunks, so the final state is that of one run of the final size; with a
@@ -284,6 +289,36 @@ fn execute(
         },
         stop,
     )
+}
+
+/// Checks that `out_dir` may be replaced ([`output`]'s ownership rules; `extra` are inputs
+/// besides the plan's) and takes its lock, waiting unless `no_wait`. Called before sampling,
+/// so a refused or busy `--out` costs nothing; checked again once the lock is held, since the
+/// folder may have changed while this run waited.
+pub(crate) fn claim_and_lock(
+    out_dir: &Path,
+    plan: &RunPlan,
+    extra: &[PathBuf],
+    force: bool,
+    no_wait: bool,
+    stop: Stop,
+) -> Result<outdir::OutLock> {
+    let mut inputs = vec![
+        plan.config_path.clone(),
+        plan.accelerators_path.clone(),
+        plan.observations_path.clone(),
+    ];
+    inputs.extend_from_slice(extra);
+    let target = outdir::claim(out_dir, force, &inputs)?;
+    let lock = outdir::lock(&target, !no_wait, stop).map_err(|e| match e.is::<Cancelled>() {
+        true => Interrupted {
+            out_dir: out_dir.to_path_buf(),
+        }
+        .into(),
+        false => e,
+    })?;
+    outdir::claim(out_dir, force, &inputs)?;
+    Ok(lock)
 }
 
 /// A run (or merge) whose posteriors are built, before its analyses.

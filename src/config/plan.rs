@@ -165,7 +165,12 @@ fn resolve(
     };
     let folder = file.parent().unwrap_or(Path::new(""));
     let name = match &raw.name {
-        Some(n) if n.get_ref().trim().is_empty() || n.get_ref().contains(['/', '\\']) => {
+        // `.` and `..` name the folder itself or its parent, never a results folder.
+        Some(n)
+            if n.get_ref().trim().is_empty()
+                || n.get_ref().contains(['/', '\\'])
+                || matches!(n.get_ref().trim(), "." | "..") =>
+        {
             found.key(
                 Some(n.span()),
                 "name",
