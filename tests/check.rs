@@ -148,6 +148,6 @@ fn a_node_without_observations_is_an_error_naming_the_nodes_that_have_some() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: --pj-per-mac 0 must be a positive number\n"
+        "error: --pj-per-mac 0 must be a positive number from 1e-6 to 1e6 pJ/MAC\n"
     );
 }

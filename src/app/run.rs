@@ -19,6 +19,7 @@ use crate::sampler::{
 };
 use crate::stats::{self, Analyses};
 use crate::stop::{Cancelled, Stop};
+use crate::units::Short;
 use crate::{outdir, output, plot};
 
 /// What `run` was asked to do.
@@ -91,7 +92,47 @@ pub struct Prepared {
 
 /// Validates everything and estimates the run; nothing is sampled or written yet.
 pub fn prepare_run(options: &RunOptions) -> Result<Prepared> {
-    prepare(&options.config, &options.overrides, options.threads)
+    let mut prepared = prepare(&options.config, &options.overrides, options.threads)?;
+    if let Some(target) = options.target_mcse {
+        let per_observation = target_samples(target).max(prepared.plan.samples_per_observation);
+        let total = per_observation as f64 * prepared.dataset.observations.len() as f64;
+        let threads = prepared.pool.current_num_threads();
+        let seconds = total / (ASSUMED_SAMPLES_PER_SECOND_PER_THREAD * threads as f64);
+        if seconds > LONG_RUN_WARNING_SECONDS {
+            prepared.warnings.push(format!(
+                "--target-mcse {} may need about {:.1e} samples per observation, \
+                 about {} on {threads} thread{}; Ctrl-C stops it without writing",
+                Short(target),
+                per_observation as f64,
+                duration(seconds),
+                if threads == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    Ok(prepared)
+}
+
+/// Smallest `--target-mcse` accepted: a quantile's relative standard error is about
+/// `1/sqrt(n)`, so smaller targets are out of reach within [`MAX_SAMPLES_PER_OBSERVATION`].
+pub const MIN_TARGET_MCSE: f64 = 1e-5;
+
+/// Checks `--target-mcse` as the config's values are checked: a relative error in
+/// [`MIN_TARGET_MCSE`], 1).
+pub fn check_target_mcse(r: f64) -> Result<f64> {
+    if !(r.is_finite() && (MIN_TARGET_MCSE..1.0).contains(&r)) {
+        bail!(
+            "--target-mcse {}: give a relative error from {MIN_TARGET_MCSE:e} to below 1, \
+             e.g. 0.001 for 0.1 % (smaller targets need more than the {MAX_SAMPLES_PER_OBSERVATION:e} \
+             samples per observation a run may draw)",
+            Short(r)
+        );
+    }
+    Ok(r)
+}
+
+/// Rough samples per observation to reach a relative MCSE `target` (`1/target^2`), capped.
+fn target_samples(target: f64) -> u64 {
+    (target.powi(-2)).min(MAX_SAMPLES_PER_OBSERVATION as f64) as u64
 }
 
 /// `3.2 hours`, `12 minutes`.

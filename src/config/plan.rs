@@ -8,7 +8,7 @@ use toml::Spanned;
 use super::dist::{Dist, DistSpec, Quantity};
 use super::raw::RawConfig;
 use crate::error::{cut, shown, Field, InputErrors, Problem, Problems};
-use crate::units::DEFAULT_FLOPS_PER_MAC;
+use crate::units::{Short, DEFAULT_FLOPS_PER_MAC};
 
 /// Refuse more samples per observation than this: at about 1e8 samples/s it is already
 /// 1000 s per observation, and the 64-bit histogram counts stay far from overflow.
@@ -233,15 +233,10 @@ fn resolve(
     };
 
     let flops_per_mac = match &raw.units.flops_per_mac {
-        Some(k) if !(k.get_ref().is_finite() && *k.get_ref() > 0.0) => {
-            found.key(
-                Some(k.span()),
-                "units.flops_per_mac",
-                format!("{} must be a positive number (2 counts a MAC as a multiply and an add; 1 reproduces the seed analysis)", k.get_ref()),
-            );
+        Some(k) => check_flops_per_mac(*k.get_ref()).unwrap_or_else(|m| {
+            found.key(Some(k.span()), "units.flops_per_mac", m);
             DEFAULT_FLOPS_PER_MAC
-        }
-        Some(k) => *k.get_ref(),
+        }),
         None => DEFAULT_FLOPS_PER_MAC,
     };
 
@@ -364,7 +359,9 @@ fn resolve(
             ),
         );
     } else if let Some(n) = nodes.iter().find(|n| n.node == reference_node) {
-        if n.scale.fixed_value().is_some_and(|v| v != 1.0) {
+        // A sampled scale (lognormal, say) is as wrong as a fixed 0.9: the reference node's
+        // energy is the calibrated one, by definition.
+        if n.scale.fixed_value() != Some(1.0) {
             let span = raw.nodes.get(&reference_node).map(|s| s.span());
             found.key(
                 span,
@@ -411,6 +408,30 @@ impl Found<'_> {
             message,
         ));
     }
+}
+
+/// FLOPs per MAC accepted, from the config or the command line: 2 by the vendors' count, 1
+/// for the seed analysis; outside this range a value is a slip, and far outside it makes
+/// every energy 0 or infinite.
+pub const FLOPS_PER_MAC_RANGE: (f64, f64) = (0.5, 8.0);
+
+/// Checks a FLOPs-per-MAC value, wherever it comes from.
+pub fn check_flops_per_mac(k: f64) -> Result<f64, String> {
+    let (lo, hi) = FLOPS_PER_MAC_RANGE;
+    if k.is_finite() && (lo..=hi).contains(&k) {
+        return Ok(k);
+    }
+    let what = if k.is_finite() && k > 0.0 {
+        format!(
+            "{} is out of range; use a number from {lo} to {hi}",
+            Short(k)
+        )
+    } else {
+        format!("{} must be a positive number from {lo} to {hi}", Short(k))
+    };
+    Err(format!(
+        "{what} (2 counts a MAC as a multiply and an add; 1 reproduces the seed analysis)"
+    ))
 }
 
 fn check_samples(n: i64) -> Result<u64, String> {
