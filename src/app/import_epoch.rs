@@ -69,10 +69,10 @@ struct Dataset {
 }
 
 fn read_dataset(path: &Path) -> Result<Option<Dataset>> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::input::read_input(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(crate::input::InputError::Missing(_)) => return Ok(None),
+        Err(e) => anyhow::bail!("{} {e}", path.display()),
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use super::progress::Progress;
 use crate::calibrate::{self, Basis, Calibration};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
-use crate::data::{self, Dataset};
+use crate::data::Dataset;
 use crate::diff::{self, Diff, Snapshot};
 use crate::export::{self, guard, manifest::RunFacts, tables};
 use crate::sampler::{
@@ -20,7 +20,7 @@ use crate::sampler::{
 use crate::stats::{self, Analyses};
 use crate::stop::{Cancelled, Stop};
 use crate::units::Short;
-use crate::{outdir, output, plot};
+use crate::{input, outdir, output, plot};
 
 /// What `run` was asked to do.
 #[derive(Clone, Default)]
@@ -151,22 +151,22 @@ pub(crate) fn prepare(
     overrides: &Overrides,
     threads: Option<usize>,
 ) -> Result<Prepared> {
-    let plan = config::load(config, overrides)?;
-    let dataset = Dataset::load(&plan)?;
+    let (plan, config_bytes) = config::plan::load_with_bytes(config, overrides)?;
+    let (dataset, [accelerator_bytes, observation_bytes]) = Dataset::load_with_bytes(&plan)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    let mut inputs = Vec::new();
-    for path in [
-        &plan.config_path,
-        &plan.accelerators_path,
-        &plan.observations_path,
-    ] {
-        let digest =
-            data::sha256_hex(path).with_context(|| format!("cannot read {}", path.display()))?;
-        inputs.push((path.display().to_string(), digest));
-    }
+    // The bytes parsed, not a second read: a file changed meanwhile must not be recorded as
+    // the version the results came from.
+    let inputs = [
+        (&plan.config_path, config_bytes),
+        (&plan.accelerators_path, accelerator_bytes),
+        (&plan.observations_path, observation_bytes),
+    ]
+    .into_iter()
+    .map(|(path, bytes)| (path.display().to_string(), input::sha256_hex(&bytes)))
+    .collect();
     let total = plan.samples_per_observation as f64 * dataset.observations.len() as f64;
     let threads = pool.current_num_threads();
     let seconds = total / (ASSUMED_SAMPLES_PER_SECOND_PER_THREAD * threads as f64);

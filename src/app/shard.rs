@@ -148,8 +148,11 @@ pub fn merge(options: &MergeOptions) -> Result<RunReport> {
     let mut shards: Vec<(PathBuf, ShardHeader, SampleState)> = Vec::new();
     for dir in dirs {
         let path = dir.join(STATE_FILE);
-        let bytes = std::fs::read(&path).with_context(|| {
-            format!("{}: cannot read its {STATE_FILE}; is it a folder written by `mfucal run --shard K/N --out DIR`?", dir.display())
+        let bytes = crate::input::read_input(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}; is it a folder written by `mfucal run --shard K/N --out DIR`?",
+                path.display()
+            )
         })?;
         let (header, state) = SampleState::from_bytes(&bytes)
             .map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))?;

@@ -101,14 +101,28 @@ impl RunPlan {
 
 /// Reads, parses and resolves a config file.
 pub fn load(config_path: &Path, overrides: &Overrides) -> Result<RunPlan, InputErrors> {
+    load_with_bytes(config_path, overrides).map(|(plan, _)| plan)
+}
+
+/// [`load`], also returning the bytes it parsed (for the manifest's checksum: the version
+/// the run used, even if the file changes afterwards).
+pub fn load_with_bytes(
+    config_path: &Path,
+    overrides: &Overrides,
+) -> Result<(RunPlan, Vec<u8>), InputErrors> {
+    use crate::input::{read_input, InputError};
     let file = normalize(config_path);
-    match std::fs::read(config_path) {
-        Ok(bytes) => from_bytes(&bytes, &file, overrides),
+    match read_input(config_path) {
+        Ok(bytes) => from_bytes(&bytes, &file, overrides).map(|plan| (plan, bytes)),
         Err(e) => {
-            let why = if config_path.is_dir() {
-                "is a folder, not a config file; pass the .toml file with --config".to_string()
-            } else {
-                format!("cannot read the config file: {e}")
+            let why = match e {
+                InputError::Folder => {
+                    "is a folder, not a config file; pass the .toml file with --config".to_string()
+                }
+                InputError::Io(e) | InputError::Missing(e) => {
+                    format!("cannot read the config file: {e}")
+                }
+                e => e.to_string(),
             };
             Err(InputErrors(vec![Problem::at(&file, None, why)]))
         }
