@@ -214,7 +214,15 @@ const GRACE: Duration = Duration::from_millis(500);
 static REPORTING: AtomicBool = AtomicBool::new(false);
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A bad command-line value is bad input like any other: status 1 (clap's default is 2),
+    // one table of exit statuses for every command (README, Reliability).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     let outcome = dispatch(cli.command);
     if REPORTING.swap(true, Ordering::SeqCst) {
         // The watchdog is reporting the interruption and ending the process.

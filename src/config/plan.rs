@@ -6,7 +6,7 @@ use serde::Serialize;
 use toml::Spanned;
 
 use super::dist::{Dist, DistSpec, Quantity};
-use super::raw::RawConfig;
+use super::raw::{RawConfig, RawSeed};
 use crate::error::{cut, shown, Field, InputErrors, Problem, Problems};
 use crate::units::{Short, DEFAULT_FLOPS_PER_MAC};
 
@@ -154,11 +154,17 @@ pub fn from_bytes(
         }
     };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        let start = e.span().map_or(0, |s| s.start);
+        let (line, col) = line_col(text, start);
+        // A value of the wrong type is named by its key, as the resolver's problems are.
+        let field = match e.span().and_then(|s| key_at(text, s.start)) {
+            Some(key) => Field::Key(key),
+            None => Field::Char(col),
+        };
         InputErrors(vec![Problem::new(
             file,
             Some(line),
-            Some(Field::Char(col)),
+            Some(field),
             cut(e.message().trim(), 400).into_owned(),
         )])
     })?;
@@ -221,17 +227,23 @@ fn resolve(
 
     let seed = match (overrides.seed, &raw.sampling.seed) {
         (Some(s), _) => s,
-        (None, Some(s)) => match u64::try_from(*s.get_ref()) {
-            Ok(v) => v,
-            Err(_) => {
-                found.key(
-                    Some(s.span()),
-                    "sampling.seed",
-                    format!("{} is negative; use a whole number >= 0", s.get_ref()),
-                );
+        (None, Some(s)) => {
+            let checked = match s.get_ref() {
+                RawSeed::Int(v) => u64::try_from(*v)
+                    .map_err(|_| format!("{v} is negative; use a whole number >= 0")),
+                RawSeed::Text(t) => t.trim().parse::<u64>().map_err(|_| {
+                    format!(
+                        "'{}' is not a whole number from 0 to {}",
+                        shown(t),
+                        u64::MAX
+                    )
+                }),
+            };
+            checked.unwrap_or_else(|m| {
+                found.key(Some(s.span()), "sampling.seed", m);
                 0
-            }
-        },
+            })
+        }
         (None, None) => DEFAULT_SEED,
     };
 
@@ -499,6 +511,38 @@ pub fn node_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> u64 {
     line_col(text, offset).0
+}
+
+/// The dotted key whose value starts at `offset` (`sampling.seed`, `nodes."7nm".sigma`),
+/// read from the text: the last `[table]` header above it and the `key =` before it on its
+/// line. `None` when the offset is not in a value (a syntax error, an unknown key).
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let (outer, rest) = before[line_start..].split_once('=')?;
+    let mut key = outer.trim().to_string();
+    if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
+        return None;
+    }
+    // Inside an inline table, the innermost `name =` before the value.
+    if rest.contains('{') {
+        if let Some((left, _)) = rest.rsplit_once('=') {
+            let inner = left.rsplit([',', '{']).next().unwrap_or("").trim();
+            if !inner.is_empty() {
+                key = format!("{key}.{inner}");
+            }
+        }
+    }
+    let table = before[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key,
+    })
 }
 
 fn line_col(text: &str, offset: usize) -> (u64, u64) {
