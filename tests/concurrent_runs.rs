@@ -41,13 +41,28 @@ fn hold_lock(path: &Path) -> File {
 }
 
 fn spawn(f: &Fixture, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_mfucal"))
-        .args(args)
+    spawn_with(f, args, false)
+}
+
+/// With `sigint_ignored`, the child starts with SIGINT ignored, as a background job of a
+/// non-interactive shell does.
+fn spawn_with(f: &Fixture, args: &[&str], sigint_ignored: bool) -> Child {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mfucal"));
+    cmd.args(args)
         .current_dir(f.dir.path())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .stderr(Stdio::piped());
+    if sigint_ignored {
+        // SAFETY: only an async-signal-safe call between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+    }
+    cmd.spawn().unwrap()
 }
 
 /// Reads the child's stderr up to its first line, which must say it is waiting.
@@ -149,9 +164,19 @@ fn a_killed_runs_lock_file_is_taken_over() {
 /// Holds `lock`, starts `args`, waits for its "waiting" line, sends `signal`: status 130 and
 /// the interruption message, nothing written.
 fn interrupted_while_waiting(f: &Fixture, lock: &str, args: &[&str], signal: i32) {
+    interrupted_while_waiting_with(f, lock, args, signal, false)
+}
+
+fn interrupted_while_waiting_with(
+    f: &Fixture,
+    lock: &str,
+    args: &[&str],
+    signal: i32,
+    sigint_ignored: bool,
+) {
     let _held = hold_lock(&f.path(lock));
     let before = files(f.dir.path().join("datasets").as_path());
-    let mut child = spawn(f, args);
+    let mut child = spawn_with(f, args, sigint_ignored);
     let (line, rest) = first_line(&mut child);
     assert!(line.starts_with("waiting: "), "{line}");
     // SAFETY: signalling our own child.
@@ -183,6 +208,9 @@ fn merge_and_import_epoch_answer_sigint_and_sigterm_like_run() {
         interrupted_while_waiting(&f, "datasets/.accelerators.csv.lock", &import, signal);
         assert!(!f.path("out").exists());
     }
+    // Ctrl-C is acted on even when SIGINT was inherited as ignored.
+    let merge = ["merge", "--out", "out", "s1", "s2"];
+    interrupted_while_waiting_with(&f, ".out.lock", &merge, libc::SIGINT, true);
 }
 
 #[test]
