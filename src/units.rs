@@ -74,7 +74,10 @@ impl std::fmt::Display for Short {
             if sci.len() <= 12 {
                 f.write_str(&sci)
             } else {
-                write!(f, "{x:.5e}")
+                let cut = format!("{x:.5e}");
+                let (mantissa, exponent) = cut.split_once('e').unwrap_or((&cut, "0"));
+                let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+                write!(f, "{mantissa}e{exponent}")
             }
         }
     }
@@ -92,5 +95,6 @@ mod short_tests {
         assert_eq!(Short(f64::MAX).to_string(), "1.79769e308");
         assert_eq!(Short(123456.789).to_string(), "123456.789");
         assert_eq!(Short(f64::INFINITY).to_string(), "inf");
+        assert_eq!(Short(9.397e-317).to_string(), "9.397e-317");
     }
 }
