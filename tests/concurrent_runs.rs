@@ -90,6 +90,18 @@ fn run_args<'a>(out: &'a str, seed: &'a str) -> Vec<&'a str> {
 
 #[test]
 fn concurrent_runs_take_turns_and_leave_one_complete_result_set() {
+    concurrent_rounds(3);
+}
+
+/// The long variant (`cargo test -- --ignored`): the old code lost files in about 1 trial
+/// in 8 of three concurrent runs.
+#[test]
+#[ignore]
+fn concurrent_runs_long() {
+    concurrent_rounds(40);
+}
+
+fn concurrent_rounds(rounds: usize) {
     let f = Fixture::new();
     let seeds = ["1", "2", "3"];
     let mut alone = Vec::new();
@@ -100,7 +112,7 @@ fn concurrent_runs_take_turns_and_leave_one_complete_result_set() {
         set.remove("manifest.json"); // timings and paths differ
         alone.push(set);
     }
-    for round in 0..3 {
+    for round in 0..rounds {
         let children: Vec<Child> = seeds
             .iter()
             .map(|s| spawn(&f, &run_args("out", s)))
