@@ -216,3 +216,107 @@ fn a_failed_run_leaves_previous_results_untouched() {
     assert_eq!(f.run(&[]).status.code(), Some(1));
     assert_eq!(std::fs::read(f.path("out/quantiles.csv")).unwrap(), before);
 }
+
+/// Header with the optional columns of datasets v2 (`kind`, measured power).
+const OBS_HEADER_V2: &str =
+    "id,accelerator,precision,mfu_low,mfu_high,source,kind,power_w_measured,power_measured_covers\n";
+
+fn observations_v2(rows: &str) -> Fixture {
+    Fixture::with(CONFIG, ACCELERATORS, &format!("{OBS_HEADER_V2}{rows}"))
+}
+
+#[test]
+fn unknown_kind() {
+    let f = observations_v2(
+        "a,h100-sxm,bf16,0.4,0.4,src,training,,\nb,h100-sxm,bf16,0.8,0.8,src,gemm,,\n",
+    );
+    assert_rejected(
+        &f,
+        &["datasets/observations.csv:3: column kind: unknown kind 'gemm'; use training (the default when empty) or matmul_benchmark"],
+    );
+}
+
+#[test]
+fn measured_power_negative_non_numeric_zero_or_nan() {
+    let f = observations_v2(
+        "a,h100-sxm,bf16,0.4,0.4,src,,-330,chip\n\
+         b,h100-sxm,bf16,0.4,0.4,src,,330W,chip\n\
+         c,h100-sxm,bf16,0.4,0.4,src,,0,chip\n\
+         d,h100-sxm,bf16,0.4,0.4,src,,NaN,chip_and_host\n",
+    );
+    assert_rejected(
+        &f,
+        &[
+            "datasets/observations.csv:2: column power_w_measured: -330 must be above 0 (measured mean power per chip in watts)",
+            "datasets/observations.csv:3: column power_w_measured: '330W' is not a number; write a plain decimal such as 0.45",
+            "datasets/observations.csv:4: column power_w_measured: 0 must be above 0 (measured mean power per chip in watts)",
+            "datasets/observations.csv:5: column power_w_measured: 'NaN' is not a finite number; write a plain decimal",
+        ],
+    );
+}
+
+#[test]
+fn measured_power_needs_its_coverage() {
+    let f = observations_v2(
+        "a,h100-sxm,bf16,0.4,0.4,src,,330,\n\
+         b,h100-sxm,bf16,0.4,0.4,src,,,chip\n\
+         c,h100-sxm,bf16,0.4,0.4,src,,330,board\n",
+    );
+    assert_rejected(
+        &f,
+        &[
+            "datasets/observations.csv:2: column power_measured_covers: is empty but power_w_measured is given; write chip or chip_and_host",
+            "datasets/observations.csv:3: column power_measured_covers: 'chip' is given without power_w_measured",
+            "datasets/observations.csv:4: column power_measured_covers: unknown coverage 'board'; use chip or chip_and_host",
+        ],
+    );
+}
+
+#[test]
+fn measured_power_far_above_tdp_is_a_warning_not_an_error() {
+    // 900 W on a 700 W board: 1.29 x TDP, above the 1.2 x threshold.
+    let f = observations_v2(
+        "a,h100-sxm,bf16,0.4,0.4,src,,900,chip_and_host\nb,h100-sxm,bf16,0.8,0.8,src,matmul_benchmark,,\n",
+    );
+    let out = f.mfucal(&["validate", "--config", "configs/test.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = format!("{}{}", stderr(&out), common::stdout(&out));
+    assert!(
+        text.contains("datasets/observations.csv:2: column power_w_measured: a measured 900 W per chip, 1.29x its board TDP 700 W"),
+        "{text}"
+    );
+    // A benchmark at 0.8 of peak is not a suspicious training MFU.
+    assert!(!text.contains("column mfu_high: b has MFU"), "{text}");
+}
+
+#[test]
+fn config_kind_and_measured_power_distributions_are_checked() {
+    let cfg = CONFIG.replace(
+        "reference_node = \"4nm\"",
+        "reference_node = \"4nm\"\nmeasured_power_factor = { dist = \"uniform\", low = -0.1, high = 1.05 }\n\
+         [model.kinds.matmul_benchmark]\npower_fraction = { dist = \"uniform\", low = 0.95, high = 1.2 }\nspeed = 1",
+    );
+    let f = Fixture::with(&cfg, ACCELERATORS, OBSERVATIONS);
+    let run = f.run(&[]);
+    assert_eq!(run.status.code(), Some(1));
+    // An unknown key under the kind is refused before any value is checked.
+    assert!(
+        stderr(&run).contains("configs/test.toml:13:"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(
+        stderr(&run).contains("unknown field `speed`"),
+        "{}",
+        stderr(&run)
+    );
+    let cfg = cfg.replace("\nspeed = 1", "");
+    let f = Fixture::with(&cfg, ACCELERATORS, OBSERVATIONS);
+    assert_rejected(
+        &f,
+        &[
+            "configs/test.toml:10: key model.measured_power_factor: uniform(-0.1, 1.05) has support [-0.1, 1.05], outside the valid range of a positive factor, in (0, inf)",
+            "configs/test.toml:12: key model.kinds.matmul_benchmark.power_fraction: uniform(0.95, 1.2) has support [0.95, 1.2], outside the valid range of a fraction in (0, 1]",
+        ],
+    );
+}

@@ -46,8 +46,8 @@ use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
-use mfucal::config::{Dist, DistSpec, Method, NodeScale, Quantity, RunPlan, Sampler};
-use mfucal::data::{Observation, PowerBasis, Precision};
+use mfucal::config::{Dist, DistSpec, KindModel, Method, NodeScale, Quantity, RunPlan, Sampler};
+use mfucal::data::{Observation, ObservationKind, PowerBasis, Precision};
 use mfucal::posterior::Engine;
 use mfucal::sampler::{stream_seed, Control, LogHistogram, ObservationModel};
 
@@ -131,6 +131,31 @@ fn plan(prior: DistSpec, seven_nm_scale: DistSpec) -> RunPlan {
                 high: 0.95,
             },
             Quantity::Fraction,
+        ),
+        // The simulated observations are all training runs on board TDPs; these are the
+        // built-in defaults, unused here.
+        benchmark: KindModel {
+            software_efficiency: dist(
+                DistSpec::Uniform {
+                    low: 0.90,
+                    high: 1.0,
+                },
+                Quantity::Fraction,
+            ),
+            power_fraction: dist(
+                DistSpec::Uniform {
+                    low: 0.95,
+                    high: 1.0,
+                },
+                Quantity::Fraction,
+            ),
+        },
+        measured_power_factor: dist(
+            DistSpec::Uniform {
+                low: 0.95,
+                high: 1.05,
+            },
+            Quantity::PositiveFactor,
         ),
         nodes: vec![
             NodeScale {
@@ -287,6 +312,9 @@ fn replicate(case: &Case, engine: &Engine, r: u64) -> (Result<f64, String>, u64)
             power_basis: PowerBasis::BoardTdp,
             peak_flops_per_s: site.peak_tflops * 1e12,
             source: "simulated".into(),
+            kind: ObservationKind::Training,
+            power_w_measured: None,
+            power_measured_covers: None,
             line: 0,
         })
         .collect();

@@ -6,4 +6,4 @@ pub mod plan;
 pub mod raw;
 
 pub use dist::{Dist, DistSpec, Quantity, Sampler};
-pub use plan::{load, Method, NodeScale, Overrides, QuantileLevel, RunPlan};
+pub use plan::{load, KindModel, Method, NodeScale, Overrides, QuantileLevel, RunPlan};

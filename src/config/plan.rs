@@ -66,6 +66,15 @@ pub struct Overrides {
     pub seed: Option<u64>,
 }
 
+/// The model of one non-training observation kind (`[model.kinds.NAME]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindModel {
+    /// MFU / physics limit for observations of this kind (method `efficiency`).
+    pub software_efficiency: Dist,
+    /// Mean board power during the observation / TDP (both methods).
+    pub power_fraction: Dist,
+}
+
 /// Everything a run needs, checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunPlan {
@@ -83,6 +92,11 @@ pub struct RunPlan {
     pub power_fraction: Dist,
     pub peak_factor: Dist,
     pub software_efficiency: Dist,
+    /// `[model.kinds.matmul_benchmark]`: the model of `matmul_benchmark` observations.
+    pub benchmark: KindModel,
+    /// An observation's true mean power / its published `power_w_measured`: the measurement's
+    /// uncertainty (meter accuracy, what part of the run was averaged).
+    pub measured_power_factor: Dist,
     /// Sorted by node size (`3nm` before `12nm`).
     pub nodes: Vec<NodeScale>,
 }
@@ -350,6 +364,44 @@ fn resolve(
         },
         Quantity::Fraction,
     );
+    // Defaults (README "Matmul benchmarks"; ../shared/reference/matmul-ceilings.md): a GEMM
+    // with random data runs at the board's power cap (power fraction close to 1), with a gap
+    // of a few percent to the physics limit (the best MAMF rows reach 95-97 % of peak, and the
+    // 100-iteration mean may sit a little above the sustained rate).
+    let benchmark = KindModel {
+        software_efficiency: dist(
+            &mut found,
+            &raw.model.kinds.matmul_benchmark.software_efficiency,
+            "model.kinds.matmul_benchmark.software_efficiency",
+            DistSpec::Uniform {
+                low: 0.90,
+                high: 1.0,
+            },
+            Quantity::Fraction,
+        ),
+        power_fraction: dist(
+            &mut found,
+            &raw.model.kinds.matmul_benchmark.power_fraction,
+            "model.kinds.matmul_benchmark.power_fraction",
+            DistSpec::Uniform {
+                low: 0.95,
+                high: 1.0,
+            },
+            Quantity::Fraction,
+        ),
+    };
+    // A published mean power is a measurement, not a cap: +-5 % covers meter accuracy and
+    // which part of the run was averaged. Above 1 is allowed, unlike a power fraction.
+    let measured_power_factor = dist(
+        &mut found,
+        &raw.model.measured_power_factor,
+        "model.measured_power_factor",
+        DistSpec::Uniform {
+            low: 0.95,
+            high: 1.05,
+        },
+        Quantity::PositiveFactor,
+    );
 
     let mut nodes = Vec::new();
     for (node, spec) in &raw.nodes {
@@ -412,6 +464,8 @@ fn resolve(
         power_fraction,
         peak_factor,
         software_efficiency,
+        benchmark,
+        measured_power_factor,
         nodes,
     };
     found.problems.finish(plan)

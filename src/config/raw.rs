@@ -62,6 +62,27 @@ pub struct RawModel {
     pub power_fraction: Option<Spanned<DistSpec>>,
     pub peak_factor: Option<Spanned<DistSpec>>,
     pub software_efficiency: Option<Spanned<DistSpec>>,
+    /// A run's true mean power / its published measured mean power.
+    pub measured_power_factor: Option<Spanned<DistSpec>>,
+    /// `[model.kinds.*]`: settings of observation kinds other than training.
+    #[serde(default)]
+    pub kinds: RawKinds,
+}
+
+/// `[model.kinds]`: one table per non-training observation kind.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKinds {
+    #[serde(default)]
+    pub matmul_benchmark: RawKind,
+}
+
+/// `[model.kinds.matmul_benchmark]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKind {
+    pub software_efficiency: Option<Spanned<DistSpec>>,
+    pub power_fraction: Option<Spanned<DistSpec>>,
 }
 
 /// `sampling.seed`: any u64, as `--seed` takes. TOML integers stop at i64::MAX, so larger

@@ -104,6 +104,77 @@ impl PowerBasis {
     }
 }
 
+/// What an observation measured: a training run, or a large dense GEMM benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservationKind {
+    /// A published training run: its MFU includes the software gap (communication, kernels
+    /// below peak, pipeline bubbles), modelled by `model.software_efficiency`.
+    #[default]
+    Training,
+    /// The best sustained throughput of a large dense matmul with random data ("maximum
+    /// achievable matmul FLOPS"), as a fraction of the dataset's dense peak. Such a GEMM runs at
+    /// the board's power cap with almost no software gap, so it gets its own efficiency and
+    /// power fraction (`[model.kinds.matmul_benchmark]`).
+    MatmulBenchmark,
+}
+
+impl ObservationKind {
+    pub const ALL: [ObservationKind; 2] =
+        [ObservationKind::Training, ObservationKind::MatmulBenchmark];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ObservationKind::Training => "training",
+            ObservationKind::MatmulBenchmark => "matmul_benchmark",
+        }
+    }
+
+    /// An absent or empty `kind` column means a training run (files written before the
+    /// column existed hold only training runs).
+    pub fn parse(s: &str) -> Result<ObservationKind, String> {
+        match s {
+            "" | "training" => Ok(ObservationKind::Training),
+            "matmul_benchmark" => Ok(ObservationKind::MatmulBenchmark),
+            _ => Err(format!(
+                "unknown kind '{}'; use training (the default when empty) or matmul_benchmark",
+                shown(s)
+            )),
+        }
+    }
+}
+
+/// What a published measured power (`power_w_measured`) includes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerCoverage {
+    /// The accelerator chip or board alone.
+    Chip,
+    /// The accelerator plus its share of the host (CPU, memory, NIC, fans), as Patterson et
+    /// al. 2021 report it. Above the chip's own draw, so a bound built on it is conservative.
+    ChipAndHost,
+}
+
+impl PowerCoverage {
+    pub fn name(self) -> &'static str {
+        match self {
+            PowerCoverage::Chip => "chip",
+            PowerCoverage::ChipAndHost => "chip_and_host",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<PowerCoverage, String> {
+        match s {
+            "chip" => Ok(PowerCoverage::Chip),
+            "chip_and_host" => Ok(PowerCoverage::ChipAndHost),
+            _ => Err(format!(
+                "unknown coverage '{}'; use chip or chip_and_host",
+                shown(s)
+            )),
+        }
+    }
+}
+
 /// One observation joined with its accelerator: everything the sampler needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Observation {
@@ -113,19 +184,37 @@ pub struct Observation {
     pub precision: Precision,
     pub mfu_low: f64,
     pub mfu_high: f64,
+    /// The accelerator's `tdp_w` (board TDP, or measured chip mean per `power_basis`).
     pub power_w: f64,
     pub power_basis: PowerBasis,
     pub peak_flops_per_s: f64,
     pub source: String,
+    pub kind: ObservationKind,
+    /// Measured mean power per chip during this run, W; where given, the run's power is this
+    /// times `model.measured_power_factor` instead of `power_w` times a power fraction.
+    pub power_w_measured: Option<f64>,
+    /// What `power_w_measured` includes; `Some` exactly when it is given.
+    pub power_measured_covers: Option<PowerCoverage>,
     /// Line in the observations file, for messages.
     pub line: u64,
 }
 
 impl Observation {
+    /// The power the run is modelled at before its uncertain factor, W: the measured mean
+    /// where the source publishes one, else the accelerator's figure.
+    pub fn modelled_power_w(&self) -> f64 {
+        self.power_w_measured.unwrap_or(self.power_w)
+    }
+
     /// The implied energy per MAC, pJ, when every uncertain factor is 1 and MFU is 1:
-    /// `P * k / F`. Each sample multiplies it by `u * eta / (m * c)`.
+    /// `P * k / F` with `P` the [`Observation::modelled_power_w`]. Each sample multiplies it by
+    /// `u * eta / (m * c)`.
     pub fn pj_per_mac_at_full_utilisation(&self, flops_per_mac: f64) -> f64 {
-        units::pj_per_mac(self.power_w, self.peak_flops_per_s, flops_per_mac)
+        units::pj_per_mac(
+            self.modelled_power_w(),
+            self.peak_flops_per_s,
+            flops_per_mac,
+        )
     }
 }
 
@@ -285,6 +374,9 @@ impl Dataset {
                 power_basis: spec.power_basis,
                 peak_flops_per_s: units::peak_flops_per_s(spec.dense_peak_tflops),
                 source: obs.source,
+                kind: obs.kind,
+                power_w_measured: obs.power_w_measured,
+                power_measured_covers: obs.power_measured_covers,
                 line: obs.line,
             });
         }

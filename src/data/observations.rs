@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::table::{self, Table};
-use super::Precision;
+use super::{ObservationKind, PowerCoverage, Precision};
 use crate::error::{shown, Problems};
 
 pub const COLUMNS: [&str; 6] = [
@@ -32,6 +32,12 @@ pub struct MfuObservation {
     /// Why the row is kept for the record but left out of the calibration (HFU-like, doubtful
     /// denominator...); `None` for rows used.
     pub exclude: Option<String>,
+    /// Column `kind` (optional; empty means training).
+    pub kind: ObservationKind,
+    /// Column `power_w_measured` (optional): measured mean power per chip during the run, W.
+    pub power_w_measured: Option<f64>,
+    /// Column `power_measured_covers`: required exactly when `power_w_measured` is given.
+    pub power_measured_covers: Option<PowerCoverage>,
     pub line: u64,
 }
 
@@ -89,6 +95,10 @@ pub fn load_bytes(bytes: &[u8], file: &Path, problems: &mut Problems) -> Vec<Mfu
             None
         };
         let (low, high) = (mfu("mfu_low"), mfu("mfu_high"));
+        let kind = ObservationKind::parse(table.text(row, "kind"))
+            .map_err(|m| problems.push(table.problem(row, "kind", m)))
+            .ok();
+        let power = measured_power(&table, row, problems);
         if let (Some(l), Some(h)) = (low, high) {
             if l > h {
                 problems.push(table.problem(
@@ -106,7 +116,9 @@ pub fn load_bytes(bytes: &[u8], file: &Path, problems: &mut Problems) -> Vec<Mfu
             Some(precision),
             Some(mfu_low),
             Some(mfu_high),
-        ) = (id, accelerator, source, precision, low, high)
+            Some(kind),
+            Some((power_w_measured, power_measured_covers)),
+        ) = (id, accelerator, source, precision, low, high, kind, power)
         else {
             continue;
         };
@@ -119,8 +131,63 @@ pub fn load_bytes(bytes: &[u8], file: &Path, problems: &mut Problems) -> Vec<Mfu
             mfu_high,
             source: source.to_string(),
             exclude: (!exclude.is_empty()).then(|| exclude.to_string()),
+            kind,
+            power_w_measured,
+            power_measured_covers,
             line: row.line,
         });
     }
     out
+}
+
+/// The optional columns `power_w_measured` and `power_measured_covers`, checked together:
+/// `Some((None, None))` when both are empty, `None` after a problem was reported.
+#[allow(clippy::type_complexity)]
+fn measured_power(
+    table: &Table,
+    row: &table::Row,
+    problems: &mut Problems,
+) -> Option<(Option<f64>, Option<PowerCoverage>)> {
+    let power_text = table.text(row, "power_w_measured");
+    let covers_text = table.text(row, "power_measured_covers");
+    let power = if power_text.is_empty() {
+        Some(None)
+    } else {
+        table
+            .positive(
+                row,
+                "power_w_measured",
+                "measured mean power per chip in watts",
+                problems,
+            )
+            .map(Some)
+    };
+    let covers = match (power_text.is_empty(), covers_text.is_empty()) {
+        (true, true) => Some(None),
+        // A measured power means nothing without saying whether the host's share is in it.
+        (false, true) => {
+            problems.push(table.problem(
+                row,
+                "power_measured_covers",
+                "is empty but power_w_measured is given; write chip or chip_and_host (what the measured power includes)",
+            ));
+            None
+        }
+        (true, false) => {
+            problems.push(table.problem(
+                row,
+                "power_measured_covers",
+                format!(
+                    "'{}' is given without power_w_measured; fill in the measured power or empty this column",
+                    shown(covers_text)
+                ),
+            ));
+            None
+        }
+        (false, false) => PowerCoverage::parse(covers_text)
+            .map_err(|m| problems.push(table.problem(row, "power_measured_covers", m)))
+            .ok()
+            .map(Some),
+    };
+    Some((power?, covers?))
 }

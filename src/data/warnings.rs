@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::{AcceleratorSpec, Dataset, Precision};
+use super::{AcceleratorSpec, Dataset, ObservationKind, PowerBasis, Precision};
 use crate::config::RunPlan;
 use crate::units;
 
@@ -23,6 +23,12 @@ pub const PJ_PER_FLOP_BAND: (f64, f64) = (0.1, 10.0);
 /// MFU above this is beyond any published training run (the best in the reference is 0.65,
 /// MegaScale on 256 GPUs): more likely HFU, a sparse denominator, or a percent typo.
 pub const MFU_WARN_ABOVE: f64 = 0.75;
+
+/// A measured mean power per chip above this many times the board TDP is more likely a
+/// per-node or per-server figure, or kW typed as W, than a real draw. Host overhead alone
+/// brings a GPU's share to about 1.1 x TDP (V100 on GPT-3: 330 W against 300 W, Patterson et
+/// al. 2021, ../shared/reference/data-audit-2026-12.md section 3); 1.2 leaves a margin.
+pub const MEASURED_POWER_WARN_ABOVE_TDP: f64 = 1.2;
 
 /// A dense peak this many times another that should equal it looks like a sparsity figure
 /// (2:4 structured sparsity doubles the datasheet number).
@@ -56,6 +62,14 @@ pub enum Warning {
         accelerator: String,
         precision: Precision,
         pj_per_flop: f64,
+    },
+    /// A `power_w_measured` above [`MEASURED_POWER_WARN_ABOVE_TDP`] times the board TDP.
+    MeasuredPowerAboveTdp {
+        file: PathBuf,
+        line: u64,
+        id: String,
+        power_w_measured: f64,
+        tdp_w: f64,
     },
     /// An MFU above [`MFU_WARN_ABOVE`].
     HighMfu {
@@ -97,6 +111,18 @@ impl fmt::Display for Warning {
                 three_digits(*pj_per_flop),
                 PJ_PER_FLOP_BAND.0,
                 PJ_PER_FLOP_BAND.1
+            ),
+            Warning::MeasuredPowerAboveTdp {
+                file,
+                line,
+                id,
+                power_w_measured,
+                tdp_w,
+            } => write!(
+                f,
+                "{}:{line}: column power_w_measured: {id} measured {power_w_measured} W per chip, {:.2}x its board TDP {tdp_w} W (above {MEASURED_POWER_WARN_ABOVE_TDP}x); check it is per chip, in watts, and not a node or server total",
+                file.display(),
+                power_w_measured / tdp_w
             ),
             Warning::HighMfu {
                 file,
@@ -238,7 +264,23 @@ pub fn check(plan: &RunPlan, dataset: &Dataset) -> Vec<Warning> {
         }
     }
     for o in &dataset.observations {
-        if o.mfu_high > MFU_WARN_ABOVE {
+        // Only against a board TDP: a `chip_measured_mean` figure (TPU) is a chip's mean draw,
+        // not a cap, and a system measurement with the host's share is well above it (TPU v3:
+        // 245-310 W against a 220 W chip mean, Patterson et al. 2021).
+        if let (Some(p), PowerBasis::BoardTdp) = (o.power_w_measured, o.power_basis) {
+            if p > MEASURED_POWER_WARN_ABOVE_TDP * o.power_w {
+                out.push(Warning::MeasuredPowerAboveTdp {
+                    file: plan.observations_path.clone(),
+                    line: o.line,
+                    id: o.id.clone(),
+                    power_w_measured: p,
+                    tdp_w: o.power_w,
+                });
+            }
+        }
+        // A GEMM benchmark legitimately reaches 0.8-0.97 of peak (MAMF table); the threshold is
+        // about training runs.
+        if o.kind == ObservationKind::Training && o.mfu_high > MFU_WARN_ABOVE {
             out.push(Warning::HighMfu {
                 file: plan.observations_path.clone(),
                 line: o.line,
@@ -253,7 +295,6 @@ pub fn check(plan: &RunPlan, dataset: &Dataset) -> Vec<Warning> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::PowerBasis;
 
     #[test]
     fn families_stop_at_the_first_numbered_token() {

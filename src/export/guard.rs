@@ -86,7 +86,7 @@ mod tests {
     use super::*;
     use crate::calibrate::ObservationResult;
     use crate::config::{plan, Overrides};
-    use crate::data::{Observation, PowerBasis, Precision};
+    use crate::data::{Observation, ObservationKind, PowerBasis, Precision};
 
     #[test]
     fn a_nan_or_zero_is_reported_with_its_row_and_column() {
@@ -109,6 +109,9 @@ mod tests {
             power_basis: PowerBasis::BoardTdp,
             peak_flops_per_s: 989.4e12,
             source: "s".into(),
+            kind: ObservationKind::Training,
+            power_w_measured: None,
+            power_measured_covers: None,
             line: 2,
         };
         let mut cal = Calibration {

@@ -30,7 +30,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::SeedableRng;
 
 use crate::config::{RunPlan, Sampler};
-use crate::data::{Observation, PowerBasis};
+use crate::data::{Observation, ObservationKind, PowerBasis};
 pub use histogram::{Accumulator, LogHistogram};
 pub use schedule::{Schedule, Shard, BATCHES};
 pub use state::SampleState;
@@ -145,20 +145,18 @@ impl ObservationModel {
                 width: obs.mfu_high - obs.mfu_low,
             }
         };
-        let power_fraction = match obs.power_basis {
-            PowerBasis::BoardTdp => plan.power_fraction.sampler(),
-            PowerBasis::ChipMeasuredMean => Sampler::Fixed(1.0),
-        };
         let node_scale = plan
             .node_scale(&obs.node)
             .expect("validation checks every observed node is in [nodes]")
             .sampler();
+        // Everything that depends on the observation's kind and power is resolved here, once
+        // per observation: the hot loop stays the same whatever the kind.
         ObservationModel {
             pj_per_mac_at_full_utilisation: obs.pj_per_mac_at_full_utilisation(plan.flops_per_mac),
             mfu,
-            power_fraction,
-            peak_factor: plan.peak_factor.sampler(),
-            software_efficiency: plan.software_efficiency.sampler(),
+            power_fraction: power_fraction(plan, obs),
+            peak_factor: peak_factor(plan, obs),
+            software_efficiency: software_efficiency(plan, obs),
             at_reference_node: matches!(node_scale, Sampler::Fixed(v) if v == 1.0),
             inverse_node_scale: match node_scale.reciprocal() {
                 Some(direct) => InverseScale::Direct(direct),
@@ -253,6 +251,45 @@ impl ObservationModel {
     }
 }
 
+/// The factor `u` on the observation's modelled power ([`Observation::modelled_power_w`]):
+///
+/// * a published measured mean power (`power_w_measured`) is multiplied by
+///   `model.measured_power_factor`, its measurement uncertainty, whatever the accelerator's
+///   power basis: the run's own measurement replaces the accelerator's figure;
+/// * a board TDP by the kind's power fraction: `model.power_fraction` for a training run,
+///   `model.kinds.matmul_benchmark.power_fraction` for a benchmark (in both methods: the
+///   benchmark's power is a property of the run, not of the method);
+/// * a measured chip mean (`power_basis = chip_measured_mean`) is already the mean draw: 1.
+pub fn power_fraction(plan: &RunPlan, obs: &Observation) -> Sampler {
+    if obs.power_w_measured.is_some() {
+        return plan.measured_power_factor.sampler();
+    }
+    match (obs.power_basis, obs.kind) {
+        (PowerBasis::BoardTdp, ObservationKind::Training) => plan.power_fraction.sampler(),
+        (PowerBasis::BoardTdp, ObservationKind::MatmulBenchmark) => {
+            plan.benchmark.power_fraction.sampler()
+        }
+        (PowerBasis::ChipMeasuredMean, _) => Sampler::Fixed(1.0),
+    }
+}
+
+/// The peak factor `c` (peak the MFU was computed against / dataset peak). A benchmark's MFU
+/// is its MAMF divided by the dataset's own dense peak by construction, so its factor is 1.
+pub fn peak_factor(plan: &RunPlan, obs: &Observation) -> Sampler {
+    match obs.kind {
+        ObservationKind::Training => plan.peak_factor.sampler(),
+        ObservationKind::MatmulBenchmark => Sampler::Fixed(1.0),
+    }
+}
+
+/// The software efficiency `eta` of method `efficiency` (the bound uses 1 for every kind).
+pub fn software_efficiency(plan: &RunPlan, obs: &Observation) -> Sampler {
+    match obs.kind {
+        ObservationKind::Training => plan.software_efficiency.sampler(),
+        ObservationKind::MatmulBenchmark => plan.benchmark.software_efficiency.sampler(),
+    }
+}
+
 /// Extends `(min, max)` to include `v`; plain comparisons (no NaN can occur here).
 #[inline(always)]
 fn widen(range: &mut (f64, f64), v: f64) {
@@ -337,6 +374,98 @@ mod tests {
             at_reference_node: false,
             stream_key: 1,
         }
+    }
+
+    fn plan(model: &str) -> RunPlan {
+        let config = format!(
+            "[data]\naccelerators = \"a.csv\"\nobservations = \"o.csv\"\n[model]\n{model}\n\
+             [nodes]\n\"4nm\" = {{ dist = \"fixed\", value = 1.0 }}\n"
+        );
+        crate::config::plan::from_bytes(
+            config.as_bytes(),
+            std::path::Path::new("c.toml"),
+            &crate::config::Overrides::default(),
+        )
+        .unwrap()
+    }
+
+    fn observation(kind: ObservationKind, measured: Option<f64>) -> Observation {
+        Observation {
+            id: "x".into(),
+            accelerator: "h100-sxm".into(),
+            node: "4nm".into(),
+            precision: crate::data::Precision::Bf16,
+            mfu_low: 0.8,
+            mfu_high: 0.8,
+            power_w: 700.0,
+            power_basis: PowerBasis::BoardTdp,
+            peak_flops_per_s: 1e15,
+            source: "s".into(),
+            kind,
+            power_w_measured: measured,
+            power_measured_covers: measured.map(|_| crate::data::PowerCoverage::Chip),
+            line: 2,
+        }
+    }
+
+    #[test]
+    fn each_kind_draws_its_own_efficiency_power_fraction_and_peak_factor() {
+        let plan = plan(
+            "power_fraction = { dist = \"fixed\", value = 0.5 }\n\
+             software_efficiency = { dist = \"fixed\", value = 0.6 }\n\
+             peak_factor = { dist = \"fixed\", value = 0.9 }\n\
+             measured_power_factor = { dist = \"fixed\", value = 1.02 }\n\
+             [model.kinds.matmul_benchmark]\n\
+             software_efficiency = { dist = \"fixed\", value = 0.95 }\n\
+             power_fraction = { dist = \"fixed\", value = 0.98 }",
+        );
+        let fixed = |s: Sampler| match s {
+            Sampler::Fixed(v) => v,
+            other => panic!("expected a fixed value, got {other:?}"),
+        };
+        let training = observation(ObservationKind::Training, None);
+        let bench = observation(ObservationKind::MatmulBenchmark, None);
+        let measured = observation(ObservationKind::Training, Some(350.0));
+        assert_eq!(fixed(power_fraction(&plan, &training)), 0.5);
+        assert_eq!(fixed(power_fraction(&plan, &bench)), 0.98);
+        assert_eq!(fixed(power_fraction(&plan, &measured)), 1.02);
+        assert_eq!(fixed(software_efficiency(&plan, &training)), 0.6);
+        assert_eq!(fixed(software_efficiency(&plan, &bench)), 0.95);
+        assert_eq!(fixed(peak_factor(&plan, &training)), 0.9);
+        assert_eq!(fixed(peak_factor(&plan, &bench)), 1.0);
+
+        // The samples: bound = P k / (F m c) * u; efficiency = bound * eta. 700 W, 1e15 FLOP/s
+        // and k = 2 give 1.4 pJ/MAC at full utilisation.
+        let sample = |o: &Observation| {
+            let model = ObservationModel::new(&plan, o);
+            let mut acc = Accumulators::default();
+            model.sample_chunk(&mut acc, 1, 0, 10);
+            let s = acc.take(&model);
+            (s.bound.min(), s.efficiency.min())
+        };
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12 * b;
+        let (b, e) = sample(&bench);
+        assert!(close(b, 1.4 * 0.98 / 0.8) && close(e, b * 0.95), "{b} {e}");
+        let (b, e) = sample(&training);
+        assert!(
+            close(b, 1.4 * 0.5 / (0.8 * 0.9)) && close(e, b * 0.6),
+            "{b} {e}"
+        );
+        // The measured 350 W replaces 700 W x 0.5.
+        let (b, _) = sample(&measured);
+        assert!(close(b, 0.7 * 1.02 / (0.8 * 0.9)), "{b}");
+    }
+
+    #[test]
+    fn kinds_and_measured_power_have_built_in_defaults() {
+        let plan = plan("");
+        let uniform = |low, high| crate::config::DistSpec::Uniform { low, high };
+        assert_eq!(
+            plan.benchmark.software_efficiency.spec(),
+            uniform(0.90, 1.0)
+        );
+        assert_eq!(plan.benchmark.power_fraction.spec(), uniform(0.95, 1.0));
+        assert_eq!(plan.measured_power_factor.spec(), uniform(0.95, 1.05));
     }
 
     #[test]

@@ -21,7 +21,9 @@
 //!
 //! Inputs follow the engine's model: each observation has its own power fraction, peak factor,
 //! efficiency and node-scale draw; an input is the group of those columns across a group's
-//! observations. Measured-power observations have a fixed power fraction of 1.
+//! observations. Observations on a measured chip mean have a fixed power fraction of 1; a
+//! run's own measured power carries `model.measured_power_factor` instead (see
+//! [`crate::sampler::power_fraction`]).
 
 use rayon::prelude::*;
 
@@ -29,7 +31,7 @@ use super::groups::members;
 use super::sobol::{self, Effect, Settings, SobolError};
 use crate::calibrate::{Basis, Calibration};
 use crate::config::{Dist, Method, RunPlan, Sampler};
-use crate::data::{Dataset, Observation, PowerBasis, Precision};
+use crate::data::{Dataset, Observation, Precision};
 use crate::stop::{Cancelled, Stop};
 
 /// An uncertain input of the model.
@@ -211,13 +213,11 @@ fn evaluate(plan: &RunPlan, t: Target, settings: Settings, stop: Stop) -> SobolR
                 width: o.mfu_high - o.mfu_low,
             }
         });
-        inputs[1].push(match o.power_basis {
-            PowerBasis::BoardTdp => plan.power_fraction.sampler(),
-            PowerBasis::ChipMeasuredMean => Sampler::Fixed(1.0),
-        });
-        inputs[2].push(plan.peak_factor.sampler());
+        // The sampler's own per-observation inputs, so the indices describe the same model.
+        inputs[1].push(crate::sampler::power_fraction(plan, o));
+        inputs[2].push(crate::sampler::peak_factor(plan, o));
         if t.with_eta {
-            inputs[3].push(plan.software_efficiency.sampler());
+            inputs[3].push(crate::sampler::software_efficiency(plan, o));
         }
         if t.with_scale {
             let scale = plan
