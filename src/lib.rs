@@ -18,6 +18,8 @@ pub mod data;
 pub mod diff;
 pub mod error;
 pub mod export;
+pub mod input;
+pub mod outdir;
 pub mod output;
 pub mod plot;
 pub mod posterior;

@@ -15,8 +15,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
+use crate::outdir;
 use crate::stop::{Cancelled, Stop};
 
 /// Whether this process has published a results folder (swapped it into place), behind the
@@ -36,7 +37,20 @@ pub fn exit_unless_published(exit: impl FnOnce()) {
 
 /// Replaces `dir` by a folder holding exactly `files` (name, bytes). Until the final swap a
 /// requested `stop` abandons the write, leaving `dir` untouched, with the error [`Cancelled`].
+///
+/// A symlink `dir` is followed: its target is replaced, the link stays. A regular file is
+/// never replaced. The write holds `dir`'s lock ([`outdir::lock`]), taking it (and waiting
+/// for it) unless this process already does, so leftovers of killed runs can be removed
+/// without touching a live run's temporary folder. On any error the temporary folder is
+/// removed: a full disk is not kept full.
 pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result<()> {
+    let dir = &outdir::resolve(dir)?;
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{} is a file, not a results folder; mfucal never replaces a file; choose another --out",
+            dir.display()
+        );
+    }
     let name = dir
         .file_name()
         .with_context(|| format!("output folder {} has no name", dir.display()))?
@@ -47,22 +61,37 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let _lock = match outdir::holds(dir) {
+        true => None,
+        false => Some(outdir::lock(dir, true, stop)?),
+    };
     recover_and_clean(&parent, &name, dir)?;
 
     let pid = std::process::id();
     let tmp = parent.join(format!(".{name}.tmp-{pid}"));
     fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    for (file, bytes) in files {
-        let path = tmp.join(file);
-        let mut f =
-            fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        f.write_all(bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        f.sync_all()
-            .with_context(|| format!("cannot sync {}", path.display()))?;
-        if stop.requested() {
-            break;
+    let written = (|| -> Result<()> {
+        for (file, bytes) in files {
+            let path = tmp.join(file);
+            let mut f = fs::File::create(&path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            f.write_all(bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            f.sync_all()
+                .with_context(|| format!("cannot sync {}", path.display()))?;
+            if stop.requested() {
+                break;
+            }
         }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        // Disk full, quota, permissions: the partial folder must not stay (and keep it full).
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e.context(format!(
+            "nothing was written; {} is unchanged",
+            dir.display()
+        )));
     }
     let mut published = PUBLISHED.lock().unwrap_or_else(PoisonError::into_inner);
     if stop.requested() {
@@ -156,18 +185,52 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    // Under the file's lock every `.NAME.tmp-*` sibling is a killed writer's leftover.
+    let _lock = match outdir::holds(path) {
+        true => None,
+        false => Some(outdir::lock(path, true, Stop::NEVER)?),
+    };
+    remove_leftover_files(path);
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let written = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        fs::rename(&tmp, path)
+        // Marked published with the rename, so the Ctrl-C watchdog never claims "nothing
+        // was written" after it.
+        let mut published = PUBLISHED.lock().unwrap_or_else(PoisonError::into_inner);
+        fs::rename(&tmp, path)?;
+        *published = true;
+        Ok::<(), std::io::Error>(())
     })();
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot write {}", path.display()));
     }
     Ok(())
+}
+
+/// Removes the `.NAME.tmp-*` files killed [`write_file`]s of `path` left. Only safe under
+/// `path`'s lock ([`outdir::lock`]), which every writer holds while its file exists.
+pub fn remove_leftover_files(path: &Path) {
+    let (Some(name), Some(parent)) = (path.file_name(), path.parent()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if is_file && entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Restores previous results a kill left aside, and removes leftovers of killed runs.

@@ -58,22 +58,62 @@ fn seed_case_two_and_a_half_pj_per_flop_is_contradicted_by_h100_runs_above_40_pe
     // Sorted by probability, most contradicted first.
     assert!(rows.windows(2).all(|w| w[0].0 >= w[1].0), "{text}");
     assert!(
-        text.contains("verdict: contradicted: 9 of 10 observations rule out 2.5 pJ/MAC at 4nm bf16 with probability above 0.95"),
+        text.contains("verdict: contradicted: 20 of 22 observations rule out 2.5 pJ/MAC at 4nm bf16 with probability above 0.95"),
         "{text}"
     );
     assert!(text.contains("\"The Llama 3 Herd of Models\" (arXiv 2407.21783), Table 4"));
 }
 
 /// Per MAC (2 FLOPs), 2.5 pJ allows a 2 * 700 / 2.5 = 560 TFLOPS, 56.6 % limit: above every
-/// H100 run (the highest, 48 %, needs u < 0.85 to reach it, outside the power fraction's range).
+/// H100 training run up to 48 % (the highest needs u < 0.85 to reach it, outside the power
+/// fraction's range). The matmul ceilings rule it out: H100's 794.5 of 989.4 TFLOPS at 700 W is
+/// at most 1.76 pJ/MAC, B200's 1745 of 2250 at 1000 W at most 1.15, GB200's 1.32, GH200's 2.17.
 #[test]
-fn per_mac_the_same_figure_is_consistent_with_every_run() {
+fn per_mac_the_same_figure_is_ruled_out_by_the_matmul_ceilings_not_the_runs() {
     let out = shipped(&["--pj-per-mac", "2.5"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let rows = table(&text);
+    let ruled_out: Vec<&str> = rows
+        .iter()
+        .filter(|(p, _)| *p > 0.95)
+        .map(|(_, id)| id.as_str())
+        .collect();
+    assert_eq!(
+        ruled_out,
+        [
+            "mamf-b200-bf16",
+            "mamf-gb200-bf16",
+            "mamf-h100-sxm-bf16",
+            "mamf-gh200-bf16"
+        ],
+        "{text}"
+    );
+    for id in [
+        "llama3-405b-h100-8k",
+        "megatron-gpt-weak-scaling-h100",
+        "mpt-7b-h100-bf16",
+    ] {
+        assert!(rows.contains(&(0.0, id.to_string())), "{id}\n{text}");
+    }
+    assert!(
+        text.contains(
+            "verdict: contradicted: 4 of 22 observations rule out 2.5 pJ/MAC at 4nm bf16"
+        ),
+        "{text}"
+    );
+}
+
+/// Below every ceiling (the tightest, B200's, is at least 1000 * 0.95 * 2 / 1745 = 1.09
+/// pJ/MAC) nothing rules a figure out.
+#[test]
+fn per_mac_one_pj_is_consistent_with_every_observation() {
+    let out = shipped(&["--pj-per-mac", "1.0"]);
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
     assert!(table(&text).iter().all(|(p, _)| *p == 0.0), "{text}");
     assert!(
-        text.contains("verdict: consistent: none of the 10 observations rules out 2.5 pJ/MAC at 4nm bf16 (largest probability 0.000)"),
+        text.contains("verdict: consistent: none of the 22 observations rules out 1 pJ/MAC at 4nm bf16 (largest probability 0.000)"),
         "{text}"
     );
 }
@@ -90,7 +130,7 @@ fn fail_if_contradicted_exits_3_only_above_the_threshold() {
     ]);
     assert_eq!(contradicted.status.code(), Some(3));
     assert!(stdout(&contradicted).contains("verdict: contradicted"));
-    let fine = shipped(&["--pj-per-mac", "2.5", "--fail-if-contradicted", "0.5"]);
+    let fine = shipped(&["--pj-per-mac", "1.0", "--fail-if-contradicted", "0.5"]);
     assert_eq!(fine.status.code(), Some(0));
 }
 
@@ -148,6 +188,6 @@ fn a_node_without_observations_is_an_error_naming_the_nodes_that_have_some() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: --pj-per-mac 0 must be a positive number\n"
+        "error: --pj-per-mac 0 must be a positive number from 1e-6 to 1e6 pJ/MAC\n"
     );
 }

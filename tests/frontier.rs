@@ -145,6 +145,19 @@ fn the_ceiling_of_point_runs_is_the_power_fraction_scaled() {
 }
 
 #[test]
+fn a_benchmark_ceiling_is_its_own_power_fraction_scaled() {
+    // A matmul benchmark has its own power fraction, uniform(0.95, 1) by default, and no peak
+    // factor: C = u_b K / m.
+    let obs = "id,accelerator,precision,mfu_low,mfu_high,source,kind\n\
+               mamf,h100-sxm,bf16,0.803,0.803,fixture,matmul_benchmark\n";
+    let f = run(&config(r#""bound""#, "", ""), obs);
+    for (p, q) in LEVELS.iter().zip(quantiles(&f, "bound")) {
+        let exact = (0.95 + 0.05 * p) * K_PJ / 0.803;
+        assert!((q / exact - 1.0).abs() < 0.002, "q{p}: {q} vs {exact}");
+    }
+}
+
+#[test]
 fn the_ceiling_matches_a_monte_carlo_of_the_minimum() {
     // Two chips at 4 nm (H100 and a fixture chip), a range, and per-chip power fractions.
     let accelerators = format!(

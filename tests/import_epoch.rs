@@ -195,3 +195,79 @@ fn a_field_that_is_not_a_number_skips_its_accelerator_only() {
     ), "{}", stdout(&out));
     assert_eq!(read_rows(&dir.path().join("a.csv")).len(), 17 - 4);
 }
+
+/// An Epoch file with the fixture's header and rows given as (column, value) pairs.
+fn epoch_file(dir: &Path, rows: &[&[(&str, &str)]]) -> std::path::PathBuf {
+    let fixture = std::fs::read_to_string(FIXTURE).unwrap();
+    let header_line = fixture.lines().next().unwrap();
+    let header: Vec<&str> = header_line.split(',').collect();
+    let mut text = format!("{header_line}\n");
+    for row in rows {
+        let fields: Vec<&str> = header
+            .iter()
+            .map(|h| row.iter().find(|(c, _)| c == h).map_or("", |(_, v)| *v))
+            .collect();
+        text.push_str(&fields.join(","));
+        text.push('\n');
+    }
+    let path = dir.join("ml_hardware.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Issue 12, case 18: implausible rows are skipped with the reason (the checks `validate`
+/// applies), and accented letters fold into readable ids instead of vanishing.
+#[test]
+fn implausible_rows_are_skipped_with_a_reason_and_accents_kept_in_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |name: &'static str, peak: &'static str, process: &'static str| {
+        vec![
+            ("Hardware name", name),
+            ("Manufacturer", "Acme"),
+            ("Release date", "2023-05-01"),
+            ("Tensor-FP16/BF16 performance (FLOP/s)", peak),
+            ("TDP (W)", "500"),
+            ("Process size (nm)", process),
+        ]
+    };
+    let rows = [
+        row("Ünïcörn Straße", "1e15", "5"),
+        row("Acme Huge Peak", "1e296", "5"),
+        row("Acme Huge Node", "1e15", "1e296"),
+    ];
+    let slices: Vec<&[(&str, &str)]> = rows.iter().map(|r| &r[..]).collect();
+    let epoch = epoch_file(dir.path(), &slices);
+    let out = mfucal_in(
+        dir.path(),
+        &[
+            "import-epoch",
+            epoch.to_str().unwrap(),
+            "--out",
+            "accelerators.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("skipped 2 hardware rows"), "{text}");
+    assert!(
+        text.contains(
+            "Acme Huge Peak: column Tensor-FP16/BF16 performance (FLOP/s): 1e296 at 500 W is"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("outside 1e-4 to 1e4 (a unit slip?); not written"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Acme Huge Node: column Process size (nm): 1e296 is not a process node in nm"
+        ),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.len() < 300), "{text}");
+    let rows = read_rows(&dir.path().join("accelerators.csv"));
+    let ids: Vec<&str> = rows.iter().map(|r| r["accelerator"].as_str()).collect();
+    assert_eq!(ids, ["unicorn-strasse", "unicorn-strasse"]);
+    assert!(rows.iter().all(|r| r["node"] == "5nm"));
+}

@@ -75,7 +75,7 @@ fn percent_mfu_and_unknown_accelerator_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: --mfu 45 must be a fraction in (0, 1]; 45 looks like a percent, write 0.45\n"
+        "error: --mfu 45 must be a fraction in (0, 1], at least 0.001; 45 looks like a percent, write 0.45\n"
     );
     let out = f.mfucal(&[
         "limit",

@@ -194,15 +194,10 @@ fn engine_rows(runs: &[Run]) -> Vec<HashMap<String, String>> {
 }
 
 fn check(name: &str, runs: &[Run], node: &str, basis: &str, seed: u64) {
+    // The bound method reports the ceiling min_i e_i, with no prior: tests/frontier.rs checks
+    // it against a Monte Carlo of the minimum. The posterior checked here is the efficiency
+    // method's.
     let rows = engine_rows(runs);
-    eprintln!("{name}: bound, exact rejection");
-    let draws = sample(runs, None, 20_000, seed);
-    let z = worst_z(group_row(&rows, "bound", node, basis), &draws, "bound");
-    assert!(
-        z < 4.0,
-        "{name}: bound posterior off by {z:.1} standard errors"
-    );
-
     let efficiency = group_row(&rows, "efficiency", node, basis);
     assert_eq!(
         efficiency["status"], "ok",

@@ -59,14 +59,10 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let mut plan = config::load(&opts.config, &Overrides::default())?;
     let dataset = Dataset::load(&plan)?;
     let e = opts.pj_per_mac;
-    if !(e.is_finite() && e > 0.0) {
-        bail!("--pj-per-mac {e} must be a positive number");
-    }
+    super::limit::check_pj_per_mac(e)?;
     if let Some(k) = opts.flops_per_mac {
-        if !(k.is_finite() && k > 0.0) {
-            bail!("--flops-per-mac {k} must be a positive number");
-        }
-        plan.flops_per_mac = k;
+        plan.flops_per_mac = crate::config::plan::check_flops_per_mac(k)
+            .map_err(|m| anyhow::anyhow!("--flops-per-mac {m}"))?;
     }
     if let Some(p) = opts.fail_if_contradicted {
         if !(0.0..=1.0).contains(&p) {

@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::run::Interrupted;
 use crate::data::epoch::{self, ImportedRow};
 use crate::data::PowerBasis;
-use crate::output;
+use crate::stop::{Cancelled, Stop};
+use crate::{outdir, output};
 
 /// Columns of a dataset file the import creates.
 pub const NEW_FILE_COLUMNS: [&str; 12] = [
@@ -42,6 +44,8 @@ pub struct ImportOptions {
     pub out: PathBuf,
     /// Rewrite existing rows that disagree with Epoch.
     pub replace: bool,
+    /// Set by Ctrl-C / SIGTERM: the import stops with nothing written.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// An existing dataset row, as far as matching needs it.
@@ -65,10 +69,10 @@ struct Dataset {
 }
 
 fn read_dataset(path: &Path) -> Result<Option<Dataset>> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::input::read_input(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(crate::input::InputError::Missing(_)) => return Ok(None),
+        Err(e) => anyhow::bail!("{} {e}", path.display()),
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -186,6 +190,17 @@ fn record(header: &[String], row: &ImportedRow) -> Vec<u8> {
 /// added or replaced, and reports every row's fate.
 pub fn import_epoch(options: &ImportOptions) -> Result<String> {
     let imported = epoch::read(&options.epoch_csv)?;
+    // Held from reading the dataset to writing it, so two imports cannot lose each other's
+    // rows; under it, temporary files of killed imports are removed.
+    let stop = Stop::on(options.cancel.as_deref());
+    let _lock = outdir::lock(&options.out, true, stop).map_err(|e| match e.is::<Cancelled>() {
+        true => Interrupted {
+            out_dir: options.out.clone(),
+        }
+        .into(),
+        false => e,
+    })?;
+    output::remove_leftover_files(&options.out);
     let existing = read_dataset(&options.out)?;
     let out_name = options.out.display().to_string();
     let epoch_name = options.epoch_csv.display().to_string();
@@ -253,6 +268,12 @@ pub fn import_epoch(options: &ImportOptions) -> Result<String> {
         bytes.extend(record(&header, r));
     }
     let changed = !added.is_empty() || !replacements.is_empty();
+    if stop.requested() {
+        return Err(Interrupted {
+            out_dir: options.out.clone(),
+        }
+        .into());
+    }
     if changed {
         output::write_file(&options.out, &bytes)?;
     }

@@ -2,11 +2,15 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 
 use crate::calibrate::{energy_bound, physics_limit};
+use crate::config::dist::REPRESENTABLE;
+use crate::config::plan::check_flops_per_mac;
 use crate::config::{self, Overrides};
+use crate::data::observations::MIN_MFU;
 use crate::data::{Dataset, Precision};
+use crate::units::Short;
 
 /// What to compute: from an energy, the limit; from an MFU, the energy bound.
 #[derive(Debug, Clone, Copy)]
@@ -24,10 +28,10 @@ pub fn limit(
 ) -> Result<String> {
     let plan = config::load(config_path, &Overrides::default())?;
     let dataset = Dataset::load(&plan)?;
-    let k = flops_per_mac.unwrap_or(plan.flops_per_mac);
-    if !(k.is_finite() && k > 0.0) {
-        bail!("--flops-per-mac {k} must be a positive number");
-    }
+    let k = match flops_per_mac {
+        Some(k) => check_flops_per_mac(k).map_err(|m| anyhow!("--flops-per-mac {m}"))?,
+        None => plan.flops_per_mac,
+    };
     let Some(spec) = dataset.accelerator(accelerator, precision) else {
         let known: Vec<String> = dataset
             .accelerators
@@ -59,9 +63,7 @@ pub fn limit(
     );
     let body = match input {
         LimitInput::PjPerMac(e) => {
-            if !(e.is_finite() && e > 0.0) {
-                bail!("--pj-per-mac {e} must be a positive number");
-            }
+            check_pj_per_mac(e)?;
             let (tflops, limit) = physics_limit(spec, e, k);
             format!(
                 "at {e} pJ/MAC the board's power sustains {tflops:.1} {unit}: a physics limit of {:.1} % of the dense peak",
@@ -69,17 +71,34 @@ pub fn limit(
             )
         }
         LimitInput::Mfu(m) => {
-            if !(m > 0.0 && m <= 1.0) {
+            // The observations' own floor: below it the bound is no information (or inf).
+            if !(MIN_MFU..=1.0).contains(&m) {
                 let hint = if m > 1.0 && m <= 100.0 {
                     format!("; {m} looks like a percent, write {}", m / 100.0)
                 } else {
                     String::new()
                 };
-                bail!("--mfu {m} must be a fraction in (0, 1]{hint}");
+                bail!(
+                    "--mfu {} must be a fraction in (0, 1], at least {MIN_MFU}{hint}",
+                    Short(m)
+                );
             }
             let e = energy_bound(spec, m, k);
             format!("at MFU {m} the energy per MAC cannot exceed {e:.3} pJ/MAC")
         }
     };
     Ok(format!("{head}\n{body}\n"))
+}
+
+/// A claimed energy per MAC must lie in the range posteriors are computed on, as a prior's
+/// mass must: outside it a limit is 0 or infinite.
+pub fn check_pj_per_mac(e: f64) -> Result<()> {
+    let (lo, hi) = REPRESENTABLE;
+    if !(e.is_finite() && e >= lo && e <= hi) {
+        bail!(
+            "--pj-per-mac {} must be a positive number from {lo:e} to {hi:e} pJ/MAC",
+            Short(e)
+        );
+    }
+    Ok(())
 }

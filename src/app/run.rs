@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use super::progress::Progress;
 use crate::calibrate::{self, Basis, Calibration, GroupResult};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Method, Overrides, RunPlan};
-use crate::data::{self, Dataset};
+use crate::data::Dataset;
 use crate::diff::{self, Diff, Snapshot};
 use crate::export::{self, guard, manifest::RunFacts, tables};
 use crate::sampler::{
@@ -19,7 +19,8 @@ use crate::sampler::{
 };
 use crate::stats::{self, Analyses};
 use crate::stop::{Cancelled, Stop};
-use crate::{output, plot};
+use crate::units::Short;
+use crate::{input, outdir, output, plot};
 
 /// What `run` was asked to do.
 #[derive(Clone, Default)]
@@ -38,6 +39,10 @@ pub struct RunOptions<'a> {
     pub control: Control<'a>,
     /// Draw a progress bar on stderr when it is a terminal and the run lasts over a second.
     pub progress_bar: bool,
+    /// Replace an existing `--out` folder that mfucal did not write.
+    pub force: bool,
+    /// Fail at once when another process is writing `--out`, instead of waiting.
+    pub no_wait: bool,
 }
 
 /// How the new results compare with what the output folder held before.
@@ -87,7 +92,47 @@ pub struct Prepared {
 
 /// Validates everything and estimates the run; nothing is sampled or written yet.
 pub fn prepare_run(options: &RunOptions) -> Result<Prepared> {
-    prepare(&options.config, &options.overrides, options.threads)
+    let mut prepared = prepare(&options.config, &options.overrides, options.threads)?;
+    if let Some(target) = options.target_mcse {
+        let per_observation = target_samples(target).max(prepared.plan.samples_per_observation);
+        let total = per_observation as f64 * prepared.dataset.observations.len() as f64;
+        let threads = prepared.pool.current_num_threads();
+        let seconds = total / (ASSUMED_SAMPLES_PER_SECOND_PER_THREAD * threads as f64);
+        if seconds > LONG_RUN_WARNING_SECONDS {
+            prepared.warnings.push(format!(
+                "--target-mcse {} may need about {:.1e} samples per observation, \
+                 about {} on {threads} thread{}; Ctrl-C stops it without writing",
+                Short(target),
+                per_observation as f64,
+                duration(seconds),
+                if threads == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    Ok(prepared)
+}
+
+/// Smallest `--target-mcse` accepted: a quantile's relative standard error is about
+/// `1/sqrt(n)`, so smaller targets are out of reach within [`MAX_SAMPLES_PER_OBSERVATION`].
+pub const MIN_TARGET_MCSE: f64 = 1e-5;
+
+/// Checks `--target-mcse` as the config's values are checked: a relative error in
+/// [`MIN_TARGET_MCSE`], 1).
+pub fn check_target_mcse(r: f64) -> Result<f64> {
+    if !(r.is_finite() && (MIN_TARGET_MCSE..1.0).contains(&r)) {
+        bail!(
+            "--target-mcse {}: give a relative error from {MIN_TARGET_MCSE:e} to below 1, \
+             e.g. 0.001 for 0.1 % (smaller targets need more than the {MAX_SAMPLES_PER_OBSERVATION:e} \
+             samples per observation a run may draw)",
+            Short(r)
+        );
+    }
+    Ok(r)
+}
+
+/// Rough samples per observation to reach a relative MCSE `target` (`1/target^2`), capped.
+fn target_samples(target: f64) -> u64 {
+    (target.powi(-2)).min(MAX_SAMPLES_PER_OBSERVATION as f64) as u64
 }
 
 /// `3.2 hours`, `12 minutes`.
@@ -106,22 +151,22 @@ pub(crate) fn prepare(
     overrides: &Overrides,
     threads: Option<usize>,
 ) -> Result<Prepared> {
-    let plan = config::load(config, overrides)?;
-    let dataset = Dataset::load(&plan)?;
+    let (plan, config_bytes) = config::plan::load_with_bytes(config, overrides)?;
+    let (dataset, [accelerator_bytes, observation_bytes]) = Dataset::load_with_bytes(&plan)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")?;
-    let mut inputs = Vec::new();
-    for path in [
-        &plan.config_path,
-        &plan.accelerators_path,
-        &plan.observations_path,
-    ] {
-        let digest =
-            data::sha256_hex(path).with_context(|| format!("cannot read {}", path.display()))?;
-        inputs.push((path.display().to_string(), digest));
-    }
+    // The bytes parsed, not a second read: a file changed meanwhile must not be recorded as
+    // the version the results came from.
+    let inputs = [
+        (&plan.config_path, config_bytes),
+        (&plan.accelerators_path, accelerator_bytes),
+        (&plan.observations_path, observation_bytes),
+    ]
+    .into_iter()
+    .map(|(path, bytes)| (path.display().to_string(), input::sha256_hex(&bytes)))
+    .collect();
     let total = plan.samples_per_observation as f64 * dataset.observations.len() as f64;
     let threads = pool.current_num_threads();
     let seconds = total / (ASSUMED_SAMPLES_PER_SECOND_PER_THREAD * threads as f64);
@@ -213,9 +258,10 @@ fn execute(
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
+    let stop = Stop::on(options.control.cancel);
+    let _lock = claim_and_lock(&out_dir, &plan, &[], options.force, options.no_wait, stop)?;
     let threads = pool.current_num_threads();
     let models = calibrate::models(&plan, &dataset);
-    let stop = Stop::on(options.control.cancel);
 
     let start = Instant::now();
     // Rounds only add chunks, so the final state is that of one run of the final size; with a
@@ -284,6 +330,36 @@ fn execute(
         },
         stop,
     )
+}
+
+/// Checks that `out_dir` may be replaced ([`output`]'s ownership rules; `extra` are inputs
+/// besides the plan's) and takes its lock, waiting unless `no_wait`. Called before sampling,
+/// so a refused or busy `--out` costs nothing; checked again once the lock is held, since the
+/// folder may have changed while this run waited.
+pub(crate) fn claim_and_lock(
+    out_dir: &Path,
+    plan: &RunPlan,
+    extra: &[PathBuf],
+    force: bool,
+    no_wait: bool,
+    stop: Stop,
+) -> Result<outdir::OutLock> {
+    let mut inputs = vec![
+        plan.config_path.clone(),
+        plan.accelerators_path.clone(),
+        plan.observations_path.clone(),
+    ];
+    inputs.extend_from_slice(extra);
+    let target = outdir::claim(out_dir, force, &inputs)?;
+    let lock = outdir::lock(&target, !no_wait, stop).map_err(|e| match e.is::<Cancelled>() {
+        true => Interrupted {
+            out_dir: out_dir.to_path_buf(),
+        }
+        .into(),
+        false => e,
+    })?;
+    outdir::claim(out_dir, force, &inputs)?;
+    Ok(lock)
 }
 
 /// A run (or merge) whose posteriors are built, before its analyses.

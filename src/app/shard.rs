@@ -14,7 +14,8 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::run::{
-    finish, prepare, sample_pass, Calibrated, Interrupted, Prepared, RunOptions, RunReport,
+    claim_and_lock, finish, prepare, sample_pass, Calibrated, Interrupted, Prepared, RunOptions,
+    RunReport,
 };
 use crate::calibrate;
 use crate::config::Overrides;
@@ -56,6 +57,8 @@ pub fn run_shard(options: &RunOptions) -> Result<String> {
         inputs,
         ..
     } = prepare(&options.config, &options.overrides, options.threads)?;
+    let stop = Stop::on(options.control.cancel);
+    let _lock = claim_and_lock(&out_dir, &plan, &[], options.force, options.no_wait, stop)?;
     let models = calibrate::models(&plan, &dataset);
     let schedule = Schedule {
         shard,
@@ -99,7 +102,7 @@ pub fn run_shard(options: &RunOptions) -> Result<String> {
             (STATE_FILE, state.to_bytes(&header_json)),
             ("manifest.json", manifest_bytes),
         ],
-        Stop::on(options.control.cancel),
+        stop,
     )
     .map_err(|e| match e.is::<Cancelled>() {
         true => interrupted().into(),
@@ -114,21 +117,42 @@ pub fn run_shard(options: &RunOptions) -> Result<String> {
     ))
 }
 
+/// What `merge` was asked to do.
+#[derive(Default)]
+pub struct MergeOptions<'a> {
+    /// Shard folders written by `mfucal run --shard K/N --out DIR`.
+    pub shards: Vec<PathBuf>,
+    pub out: PathBuf,
+    /// Defaults to the config the shards recorded.
+    pub config: Option<PathBuf>,
+    pub threads: Option<usize>,
+    /// Replace an existing `--out` folder that mfucal did not write.
+    pub force: bool,
+    /// Fail at once when another process is writing `--out`, instead of waiting.
+    pub no_wait: bool,
+    /// Set by Ctrl-C / SIGTERM: the merge stops with [`Interrupted`], nothing written.
+    pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
 /// Merges shard folders into the outputs of the whole run.
-pub fn merge(
-    dirs: &[PathBuf],
-    out_dir: &Path,
-    config: Option<&Path>,
-    threads: Option<usize>,
-) -> Result<RunReport> {
+pub fn merge(options: &MergeOptions) -> Result<RunReport> {
+    let (dirs, out_dir, config) = (
+        &options.shards[..],
+        options.out.as_path(),
+        options.config.as_deref(),
+    );
+    let stop = Stop::on(options.cancel);
     if dirs.is_empty() {
         bail!("give the shard folders to merge: mfucal merge --out DIR SHARD_DIR...");
     }
     let mut shards: Vec<(PathBuf, ShardHeader, SampleState)> = Vec::new();
     for dir in dirs {
         let path = dir.join(STATE_FILE);
-        let bytes = std::fs::read(&path).with_context(|| {
-            format!("{}: cannot read its {STATE_FILE}; is it a folder written by `mfucal run --shard K/N --out DIR`?", dir.display())
+        let bytes = crate::input::read_input(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}; is it a folder written by `mfucal run --shard K/N --out DIR`?",
+                path.display()
+            )
         })?;
         let (header, state) = SampleState::from_bytes(&bytes)
             .map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))?;
@@ -156,7 +180,9 @@ pub fn merge(
         pool,
         inputs,
         ..
-    } = prepare(&config, &overrides, threads)?;
+    } = prepare(&config, &overrides, options.threads)?;
+    // The shard folders are inputs too: `--out` may not replace one of them.
+    let _lock = claim_and_lock(out_dir, &plan, dirs, options.force, options.no_wait, stop)?;
     if inputs != first.inputs {
         let changed: Vec<&str> = inputs
             .iter()
@@ -188,10 +214,12 @@ pub fn merge(
         );
     }
     let merged = state.merged_all();
-    // A merge has no Ctrl-C handler: its output is written atomically, so a signal's default
-    // action (ending the process) is already safe.
-    let calibration =
-        pool.install(|| calibrate::calibrate(&plan, &dataset, &state, &merged, Stop::NEVER))?;
+    let interrupted = || Interrupted {
+        out_dir: out_dir.to_path_buf(),
+    };
+    let calibration = pool
+        .install(|| calibrate::calibrate(&plan, &dataset, &state, &merged, stop))
+        .map_err(|_| interrupted())?;
     let facts = RunFacts {
         inputs,
         threads: pool.current_num_threads(),
@@ -211,7 +239,7 @@ pub fn merge(
             calibration,
             facts,
         },
-        Stop::NEVER,
+        stop,
     )
 }
 

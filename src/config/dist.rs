@@ -6,6 +6,8 @@
 //! CDF and log-space density are known in closed form.
 
 use rand::{Rng, RngExt};
+
+use crate::units::Short;
 use rand_distr::Distribution;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Continuous, ContinuousCDF};
@@ -49,6 +51,9 @@ pub enum DistSpec {
 /// [`TAIL`] quantiles): inside the histograms' and the posterior grid's range (2^-20 to 2^20),
 /// and far enough from 0 and infinity that products of factors stay finite.
 pub const REPRESENTABLE: (f64, f64) = (1e-6, 1e6);
+
+/// Largest beta parameter accepted (beta(1e6, 1e6) has a standard deviation of 3.5e-4).
+pub const MAX_BETA_PARAMETER: f64 = 1e6;
 
 /// Tail probability checked against [`REPRESENTABLE`]: about what 1e11 draws reach.
 pub const TAIL: f64 = 1e-10;
@@ -94,8 +99,8 @@ impl DistSpec {
             return Err(format!(
                 "{} has support [{}, {}], outside the valid range of {}",
                 self.describe(),
-                lo,
-                hi,
+                Short(lo),
+                Short(hi),
                 quantity.describe()
             ));
         }
@@ -127,8 +132,8 @@ impl DistSpec {
                     "{} reaches {} and {} at its {TAIL} and {} quantiles; a sampled factor \
                      must stay between {lowest} and {highest}: narrow it",
                     self.describe(),
-                    q_lo,
-                    q_hi,
+                    Short(q_lo),
+                    Short(q_hi),
                     1.0 - TAIL
                 ));
             }
@@ -150,7 +155,7 @@ impl DistSpec {
             if x.is_finite() {
                 Ok(())
             } else {
-                Err(format!("{name} = {x} is not a finite number"))
+                Err(format!("{name} = {} is not a finite number", Short(x)))
             }
         };
         match self {
@@ -160,12 +165,17 @@ impl DistSpec {
                 finite("high", high)?;
                 if low >= high {
                     return Err(format!(
-                        "low = {low} must be below high = {high} (for a single value use \
-                         dist = \"fixed\")"
+                        "low = {} must be below high = {} (for a single value use \
+                         dist = \"fixed\")",
+                        Short(low),
+                        Short(high)
                     ));
                 }
                 if matches!(self, DistSpec::LogUniform { .. }) && low <= 0.0 {
-                    return Err(format!("log_uniform needs low > 0, got low = {low}"));
+                    return Err(format!(
+                        "log_uniform needs low > 0, got low = {}",
+                        Short(low)
+                    ));
                 }
                 Ok(())
             }
@@ -185,8 +195,8 @@ impl DistSpec {
                 finite("high", high)?;
                 if !(low < high && low <= mode && mode <= high) {
                     return Err(format!(
-                        "triangular needs low < high and low <= mode <= high, got low = {low}, \
-                         mode = {mode}, high = {high}"
+                        "triangular needs low < high and low <= mode <= high, got {}",
+                        self.describe()
                     ));
                 }
                 Ok(())
@@ -195,7 +205,20 @@ impl DistSpec {
                 finite("alpha", alpha)?;
                 finite("beta", beta)?;
                 positive("alpha", alpha)?;
-                positive("beta", beta)
+                positive("beta", beta)?;
+                // statrs' beta quantile hangs or panics for parameters of about 1e16 and more;
+                // far below that a beta is already a point for any draw we make.
+                for (name, x) in [("alpha", alpha), ("beta", beta)] {
+                    if x > MAX_BETA_PARAMETER {
+                        return Err(format!(
+                            "{name} = {} is too large: above {MAX_BETA_PARAMETER:e} a beta is \
+                             a single value; use dist = \"fixed\" with value = alpha / \
+                             (alpha + beta)",
+                            Short(x)
+                        ));
+                    }
+                }
+                Ok(())
             }
         }
     }
@@ -214,16 +237,19 @@ impl DistSpec {
     }
 
     fn describe(self) -> String {
+        use crate::units::Short as S;
         match self {
-            DistSpec::Fixed { value } => format!("fixed value {value}"),
-            DistSpec::Uniform { low, high } => format!("uniform({low}, {high})"),
-            DistSpec::LogUniform { low, high } => format!("log_uniform({low}, {high})"),
-            DistSpec::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
-            DistSpec::Lognormal { mu, sigma } => format!("lognormal(mu {mu}, sigma {sigma})"),
-            DistSpec::Triangular { low, mode, high } => {
-                format!("triangular({low}, {mode}, {high})")
+            DistSpec::Fixed { value } => format!("fixed value {}", S(value)),
+            DistSpec::Uniform { low, high } => format!("uniform({}, {})", S(low), S(high)),
+            DistSpec::LogUniform { low, high } => format!("log_uniform({}, {})", S(low), S(high)),
+            DistSpec::Normal { mean, sd } => format!("normal(mean {}, sd {})", S(mean), S(sd)),
+            DistSpec::Lognormal { mu, sigma } => {
+                format!("lognormal(mu {}, sigma {})", S(mu), S(sigma))
             }
-            DistSpec::Beta { alpha, beta } => format!("beta({alpha}, {beta})"),
+            DistSpec::Triangular { low, mode, high } => {
+                format!("triangular({}, {}, {})", S(low), S(mode), S(high))
+            }
+            DistSpec::Beta { alpha, beta } => format!("beta({}, {})", S(alpha), S(beta)),
         }
     }
 }
@@ -232,7 +258,7 @@ fn positive(name: &str, x: f64) -> Result<(), String> {
     if x > 0.0 {
         Ok(())
     } else {
-        Err(format!("{name} = {x} must be above 0"))
+        Err(format!("{name} = {} must be above 0", Short(x)))
     }
 }
 

@@ -6,9 +6,9 @@ use serde::Serialize;
 use toml::Spanned;
 
 use super::dist::{Dist, DistSpec, Quantity};
-use super::raw::RawConfig;
+use super::raw::{RawConfig, RawSeed};
 use crate::error::{cut, shown, Field, InputErrors, Problem, Problems};
-use crate::units::DEFAULT_FLOPS_PER_MAC;
+use crate::units::{Short, DEFAULT_FLOPS_PER_MAC};
 
 /// Refuse more samples per observation than this: at about 1e8 samples/s it is already
 /// 1000 s per observation, and the 64-bit histogram counts stay far from overflow.
@@ -122,14 +122,28 @@ impl RunPlan {
 
 /// Reads, parses and resolves a config file.
 pub fn load(config_path: &Path, overrides: &Overrides) -> Result<RunPlan, InputErrors> {
+    load_with_bytes(config_path, overrides).map(|(plan, _)| plan)
+}
+
+/// [`load`], also returning the bytes it parsed (for the manifest's checksum: the version
+/// the run used, even if the file changes afterwards).
+pub fn load_with_bytes(
+    config_path: &Path,
+    overrides: &Overrides,
+) -> Result<(RunPlan, Vec<u8>), InputErrors> {
+    use crate::input::{read_input, InputError};
     let file = normalize(config_path);
-    match std::fs::read(config_path) {
-        Ok(bytes) => from_bytes(&bytes, &file, overrides),
+    match read_input(config_path) {
+        Ok(bytes) => from_bytes(&bytes, &file, overrides).map(|plan| (plan, bytes)),
         Err(e) => {
-            let why = if config_path.is_dir() {
-                "is a folder, not a config file; pass the .toml file with --config".to_string()
-            } else {
-                format!("cannot read the config file: {e}")
+            let why = match e {
+                InputError::Folder => {
+                    "is a folder, not a config file; pass the .toml file with --config".to_string()
+                }
+                InputError::Io(e) | InputError::Missing(e) => {
+                    format!("cannot read the config file: {e}")
+                }
+                e => e.to_string(),
             };
             Err(InputErrors(vec![Problem::at(&file, None, why)]))
         }
@@ -161,11 +175,17 @@ pub fn from_bytes(
         }
     };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        let start = e.span().map_or(0, |s| s.start);
+        let (line, col) = line_col(text, start);
+        // A value of the wrong type is named by its key, as the resolver's problems are.
+        let field = match e.span().and_then(|s| key_at(text, s.start)) {
+            Some(key) => Field::Key(key),
+            None => Field::Char(col),
+        };
         InputErrors(vec![Problem::new(
             file,
             Some(line),
-            Some(Field::Char(col)),
+            Some(field),
             cut(e.message().trim(), 400).into_owned(),
         )])
     })?;
@@ -186,7 +206,12 @@ fn resolve(
     };
     let folder = file.parent().unwrap_or(Path::new(""));
     let name = match &raw.name {
-        Some(n) if n.get_ref().trim().is_empty() || n.get_ref().contains(['/', '\\']) => {
+        // `.` and `..` name the folder itself or its parent, never a results folder.
+        Some(n)
+            if n.get_ref().trim().is_empty()
+                || n.get_ref().contains(['/', '\\'])
+                || matches!(n.get_ref().trim(), "." | "..") =>
+        {
             found.key(
                 Some(n.span()),
                 "name",
@@ -223,17 +248,23 @@ fn resolve(
 
     let seed = match (overrides.seed, &raw.sampling.seed) {
         (Some(s), _) => s,
-        (None, Some(s)) => match u64::try_from(*s.get_ref()) {
-            Ok(v) => v,
-            Err(_) => {
-                found.key(
-                    Some(s.span()),
-                    "sampling.seed",
-                    format!("{} is negative; use a whole number >= 0", s.get_ref()),
-                );
+        (None, Some(s)) => {
+            let checked = match s.get_ref() {
+                RawSeed::Int(v) => u64::try_from(*v)
+                    .map_err(|_| format!("{v} is negative; use a whole number >= 0")),
+                RawSeed::Text(t) => t.trim().parse::<u64>().map_err(|_| {
+                    format!(
+                        "'{}' is not a whole number from 0 to {}",
+                        shown(t),
+                        u64::MAX
+                    )
+                }),
+            };
+            checked.unwrap_or_else(|m| {
+                found.key(Some(s.span()), "sampling.seed", m);
                 0
-            }
-        },
+            })
+        }
         (None, None) => DEFAULT_SEED,
     };
 
@@ -249,15 +280,10 @@ fn resolve(
     };
 
     let flops_per_mac = match &raw.units.flops_per_mac {
-        Some(k) if !(k.get_ref().is_finite() && *k.get_ref() > 0.0) => {
-            found.key(
-                Some(k.span()),
-                "units.flops_per_mac",
-                format!("{} must be a positive number (2 counts a MAC as a multiply and an add; 1 reproduces the seed analysis)", k.get_ref()),
-            );
+        Some(k) => check_flops_per_mac(*k.get_ref()).unwrap_or_else(|m| {
+            found.key(Some(k.span()), "units.flops_per_mac", m);
             DEFAULT_FLOPS_PER_MAC
-        }
-        Some(k) => *k.get_ref(),
+        }),
         None => DEFAULT_FLOPS_PER_MAC,
     };
 
@@ -424,7 +450,9 @@ fn resolve(
             ),
         );
     } else if let Some(n) = nodes.iter().find(|n| n.node == reference_node) {
-        if n.scale.fixed_value().is_some_and(|v| v != 1.0) {
+        // A sampled scale (lognormal, say) is as wrong as a fixed 0.9: the reference node's
+        // energy is the calibrated one, by definition.
+        if n.scale.fixed_value() != Some(1.0) {
             let span = raw.nodes.get(&reference_node).map(|s| s.span());
             found.key(
                 span,
@@ -474,6 +502,30 @@ impl Found<'_> {
             message,
         ));
     }
+}
+
+/// FLOPs per MAC accepted, from the config or the command line: 2 by the vendors' count, 1
+/// for the seed analysis; outside this range a value is a slip, and far outside it makes
+/// every energy 0 or infinite.
+pub const FLOPS_PER_MAC_RANGE: (f64, f64) = (0.5, 8.0);
+
+/// Checks a FLOPs-per-MAC value, wherever it comes from.
+pub fn check_flops_per_mac(k: f64) -> Result<f64, String> {
+    let (lo, hi) = FLOPS_PER_MAC_RANGE;
+    if k.is_finite() && (lo..=hi).contains(&k) {
+        return Ok(k);
+    }
+    let what = if k.is_finite() && k > 0.0 {
+        format!(
+            "{} is out of range; use a number from {lo} to {hi}",
+            Short(k)
+        )
+    } else {
+        format!("{} must be a positive number from {lo} to {hi}", Short(k))
+    };
+    Err(format!(
+        "{what} (2 counts a MAC as a multiply and an add; 1 reproduces the seed analysis)"
+    ))
 }
 
 fn check_samples(n: i64) -> Result<u64, String> {
@@ -527,6 +579,38 @@ pub fn node_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> u64 {
     line_col(text, offset).0
+}
+
+/// The dotted key whose value starts at `offset` (`sampling.seed`, `nodes."7nm".sigma`),
+/// read from the text: the last `[table]` header above it and the `key =` before it on its
+/// line. `None` when the offset is not in a value (a syntax error, an unknown key).
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let (outer, rest) = before[line_start..].split_once('=')?;
+    let mut key = outer.trim().to_string();
+    if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
+        return None;
+    }
+    // Inside an inline table, the innermost `name =` before the value.
+    if rest.contains('{') {
+        if let Some((left, _)) = rest.rsplit_once('=') {
+            let inner = left.rsplit([',', '{']).next().unwrap_or("").trim();
+            if !inner.is_empty() {
+                key = format!("{key}.{inner}");
+            }
+        }
+    }
+    let table = before[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key,
+    })
 }
 
 fn line_col(text: &str, offset: usize) -> (u64, u64) {

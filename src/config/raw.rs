@@ -41,7 +41,7 @@ pub struct RawData {
 #[serde(deny_unknown_fields)]
 pub struct RawSampling {
     pub samples_per_observation: Option<Spanned<i64>>,
-    pub seed: Option<Spanned<i64>>,
+    pub seed: Option<Spanned<RawSeed>>,
     pub quantiles: Option<Spanned<Vec<f64>>>,
 }
 
@@ -85,4 +85,35 @@ pub struct RawKinds {
 pub struct RawKind {
     pub software_efficiency: Option<Spanned<DistSpec>>,
     pub power_fraction: Option<Spanned<DistSpec>>,
+}
+
+/// `sampling.seed`: any u64, as `--seed` takes. TOML integers stop at i64::MAX, so larger
+/// seeds are written in quotes (`seed = "18446744073709551615"`); both forms are read here
+/// and checked by the resolver.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawSeed {
+    Int(i64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawSeed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Seed;
+        impl serde::de::Visitor<'_> for Seed {
+            type Value = RawSeed;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number from 0 to 18446744073709551615 (in quotes above 9223372036854775807)")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawSeed, E> {
+                Ok(RawSeed::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawSeed, E> {
+                Ok(RawSeed::Text(v.to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawSeed, E> {
+                Ok(RawSeed::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(Seed)
+    }
 }

@@ -19,9 +19,9 @@
 use std::path::Path;
 
 use super::table::{self, parse_number, Table};
-use super::{PowerBasis, Precision};
+use super::{PowerBasis, Precision, FULL_UTILISATION_PJ_RANGE};
 use crate::error::{InputErrors, Problems};
-use crate::units;
+use crate::units::{self, Short};
 
 pub const NAME: &str = "Hardware name";
 pub const MANUFACTURER: &str = "Manufacturer";
@@ -94,8 +94,11 @@ pub fn accelerator_id(name: &str, manufacturer: &str) -> String {
         Some(r) if !m.is_empty() && r.starts_with([' ', '-', '_']) => r,
         _ => lower.as_str(),
     };
-    let tokens: Vec<&str> = rest
-        .split(|c: char| !c.is_ascii_alphanumeric())
+    // Accented Latin letters become their base letters (`Ü` → `u`); other letters and digits
+    // (`昇腾`) are kept as they are, never dropped: ids stay readable and distinct.
+    let folded: String = rest.chars().map(fold_accent).collect();
+    let tokens: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
         .collect();
     let mut out: Vec<String> = Vec::new();
@@ -108,6 +111,38 @@ pub fn accelerator_id(name: &str, manufacturer: &str) -> String {
     }
     out.join("-")
 }
+
+/// A lower-case accented Latin letter as its base letters; any other character unchanged.
+fn fold_accent(c: char) -> std::borrow::Cow<'static, str> {
+    let base = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'č' => "c",
+        'ď' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
+        'ł' => "l",
+        'ñ' | 'ń' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'œ' => "oe",
+        'ř' => "r",
+        'ś' | 'š' => "s",
+        'ß' => "ss",
+        'ť' => "t",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => "u",
+        'ý' | 'ÿ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => return c.to_string().into(),
+    };
+    base.into()
+}
+
+/// Process nodes an import accepts, nm: every node made so far, with room both ways; a value
+/// outside is a unit slip or a broken row, and would make an absurd node name.
+pub const PROCESS_NM_RANGE: (f64, f64) = (0.1, 1000.0);
+
+/// Release years an import accepts: those `validate` accepts in the accelerators file.
+pub const YEAR_RANGE: (i64, i64) = (1950, 2100);
 
 /// `5` → `5nm`; `6.5` → `6.5nm`.
 fn node_name(process_nm: f64) -> String {
@@ -207,16 +242,48 @@ pub fn read(path: &Path) -> Result<EpochImport, InputErrors> {
                 .push(skip(format!("no {RELEASE_DATE} (YYYY-MM-DD); not written")));
             continue;
         };
+        // The plausibility checks `validate` applies to the accelerators file, applied before
+        // writing, so an import never writes a row the next `validate` refuses.
+        if !(PROCESS_NM_RANGE.0..=PROCESS_NM_RANGE.1).contains(&process_nm) {
+            out.skipped.push(skip(format!(
+                "column {PROCESS}: {} is not a process node in nm (from {} to {}); not written",
+                Short(process_nm),
+                PROCESS_NM_RANGE.0,
+                PROCESS_NM_RANGE.1
+            )));
+            continue;
+        }
+        if !(YEAR_RANGE.0..=YEAR_RANGE.1).contains(&year) {
+            out.skipped.push(skip(format!(
+                "column {RELEASE_DATE}: {year} is not a plausible year; not written"
+            )));
+            continue;
+        }
         if manufacturer.is_empty() {
             out.skipped
                 .push(skip(format!("no {MANUFACTURER}; not written")));
             continue;
         }
-        let published: Vec<(&str, &[Precision], f64)> = PEAK_COLUMNS
-            .iter()
-            .zip(&peaks)
-            .filter_map(|((c, p), v)| v.map(|v| (*c, *p, v)))
-            .collect();
+        let (lowest, highest) = FULL_UTILISATION_PJ_RANGE;
+        let mut published: Vec<(&str, &[Precision], f64)> = Vec::new();
+        for ((column, precisions), peak) in PEAK_COLUMNS.iter().zip(&peaks) {
+            let Some(flops_per_s) = *peak else { continue };
+            let full = units::pj_per_mac(tdp_w, flops_per_s, units::DEFAULT_FLOPS_PER_MAC);
+            if (lowest..=highest).contains(&full) {
+                published.push((column, precisions, flops_per_s));
+            } else {
+                out.skipped.push(skip(format!(
+                    "column {column}: {} at {} W is {} pJ/MAC at 100 % MFU, outside {lowest:e} \
+                     to {highest:e} (a unit slip?); not written",
+                    Short(flops_per_s),
+                    Short(tdp_w),
+                    Short(full)
+                )));
+            }
+        }
+        if published.is_empty() && out.skipped.last().is_some_and(|k| k.line == row.line) {
+            continue; // every peak was implausible, and each said so
+        }
         if published.is_empty() {
             out.skipped.push(skip(
                 "no dense peak at tf32, bf16/fp16, fp8 or int8; not written".into(),
@@ -291,6 +358,8 @@ mod tests {
         );
         // A manufacturer that is not a prefix of the name leaves the name whole.
         assert_eq!(accelerator_id("Trainium2", "Amazon"), "trainium2");
+        assert_eq!(accelerator_id("Ünïcörn Straße 7", "X"), "unicorn-strasse-7");
+        assert_eq!(accelerator_id("Huawei 昇腾 910B", "Huawei"), "昇腾-910b");
         assert_eq!(node_name(5.0), "5nm");
         assert_eq!(node_name(6.5), "6.5nm");
     }

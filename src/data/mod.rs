@@ -7,7 +7,6 @@ pub mod table;
 pub mod warnings;
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -237,12 +236,27 @@ pub const FULL_UTILISATION_PJ_RANGE: (f64, f64) = (1e-4, 1e4);
 impl Dataset {
     /// Loads both files and checks them against each other and the plan.
     pub fn load(plan: &RunPlan) -> Result<Dataset, InputErrors> {
+        Dataset::load_with_bytes(plan).map(|(dataset, _)| dataset)
+    }
+
+    /// [`Dataset::load`], also returning the bytes parsed (accelerators, observations), so
+    /// the manifest's checksums describe the version the run used.
+    pub fn load_with_bytes(plan: &RunPlan) -> Result<(Dataset, [Vec<u8>; 2]), InputErrors> {
         let mut problems = Problems::default();
         let acc_file = &plan.accelerators_path;
         let obs_file = &plan.observations_path;
-        let accelerators = accelerators::load(acc_file, acc_file, &mut problems);
-        let raw = observations::load(obs_file, obs_file, &mut problems);
-        Dataset::check(plan, accelerators, raw, problems)
+        let acc = table::read_file(acc_file, acc_file, &mut problems);
+        let accelerators = acc
+            .as_deref()
+            .map(|b| accelerators::load_bytes(b, acc_file, &mut problems))
+            .unwrap_or_default();
+        let obs = table::read_file(obs_file, obs_file, &mut problems);
+        let raw = obs
+            .as_deref()
+            .map(|b| observations::load_bytes(b, obs_file, &mut problems))
+            .unwrap_or_default();
+        let dataset = Dataset::check(plan, accelerators, raw, problems)?;
+        Ok((dataset, [acc.unwrap_or_default(), obs.unwrap_or_default()]))
     }
 
     /// [`Dataset::load`] on the two files' bytes; messages name the plan's paths.
@@ -385,14 +399,4 @@ impl Dataset {
             .iter()
             .find(|a| a.accelerator == id && a.precision == precision)
     }
-}
-
-/// SHA-256 of a file, hex, for the manifest.
-pub fn sha256_hex(path: &Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(path)?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }

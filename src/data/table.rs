@@ -12,16 +12,22 @@ use crate::error::{shown, Problem, Problems};
 /// How to fix a file that is not UTF-8.
 const NOT_UTF8: &str = "save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)";
 
-/// Reads an input file whole; a file that cannot be read is a located problem, not a crash.
+/// Reads an input file whole ([`crate::input::read_input`]: regular files only, size
+/// capped); a file that cannot be read is a located problem, not a crash.
 pub fn read_file(path: &Path, file: &Path, problems: &mut Problems) -> Option<Vec<u8>> {
-    match std::fs::read(path) {
+    use crate::input::{read_input, InputError};
+    match read_input(path) {
         Ok(b) => Some(b),
         Err(e) => {
-            let why = if path.is_dir() {
-                "is a folder, not a CSV file; point the config's [data] entry at the file"
-                    .to_string()
-            } else {
-                format!("cannot be read ({e}); check the path in the config's [data] section")
+            let why = match e {
+                InputError::Folder => {
+                    "is a folder, not a CSV file; point the config's [data] entry at the file"
+                        .to_string()
+                }
+                InputError::Io(e) | InputError::Missing(e) => {
+                    format!("cannot be read ({e}); check the path in the config's [data] section")
+                }
+                e => e.to_string(),
             };
             problems.push(Problem::at(file, None, why));
             None

@@ -8,6 +8,7 @@
 //! * `flat`: uniform over `[lo, hi]` (flat in the energy instead of its log), or log-uniform
 //!   over `[lo, hi]` when the configured prior is itself uniform.
 
+use crate::config::dist::REPRESENTABLE;
 use crate::config::{Dist, DistSpec, Quantity};
 
 /// An alternative prior and its name.
@@ -32,7 +33,15 @@ pub fn alternatives(prior: &Dist) -> Vec<Alternative> {
         prior.inverse_cdf(1.0 - 1e-3)
     };
     let (centre, w) = ((lo * hi).sqrt(), (hi / lo).ln());
-    let log_uniform = |low: f64, high: f64| DistSpec::LogUniform { low, high };
+    // Every alternative stays inside the range posteriors are computed on (a prior must keep
+    // 99 % of its mass there): `wide` of a prior spanning 1e-4 to 1e4 would otherwise reach
+    // 1e-12 to 1e12 and be refused. The shipped prior's alternatives are far inside it.
+    let (min, max) = REPRESENTABLE;
+    let (lo, hi) = (lo.max(min), hi.min(max));
+    let log_uniform = |low: f64, high: f64| DistSpec::LogUniform {
+        low: low.max(min),
+        high: high.min(max),
+    };
     let flat = match prior.spec() {
         DistSpec::Uniform { .. } => log_uniform(lo, hi),
         _ => DistSpec::Uniform { low: lo, high: hi },
@@ -46,12 +55,10 @@ pub fn alternatives(prior: &Dist) -> Vec<Alternative> {
         ("flat", flat),
     ]
     .into_iter()
-    .map(|(name, spec)| Alternative {
-        name,
-        prior: spec
-            .resolve(Quantity::EnergyPrior)
-            .expect("built from a valid prior's positive support"),
+    // An alternative that still does not resolve is left out rather than taking the run down.
+    .filter_map(|(name, spec)| {
+        let prior = spec.resolve(Quantity::EnergyPrior).ok()?;
+        Some(Alternative { name, prior })
     })
     .collect()
 }
-

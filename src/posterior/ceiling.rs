@@ -15,9 +15,10 @@
 //! ```
 //!
 //! with `Pr(e_i > y | u, c) = Pr(m_i < u P k / (c F y))`, closed-form for an MFU uniform on
-//! its range, and the expectations by quadrature over the laws' quantiles. Runs with their own
-//! power factor (a measured power, a benchmark's power fraction) average over it inside the
-//! product. The pooled ceiling moves each node's ceiling to the reference node by its scale
+//! its range. The shared factors shift `ln e_i`, so the expectation over them is an average of
+//! shifted survivals with the exact cell masses of `ln u - ln c` on the posterior grid (0.07 %
+//! cells); runs with their own power factor (a measured power, a benchmark's power fraction)
+//! average over it the same way inside the product. The pooled ceiling moves each node's ceiling to the reference node by its scale
 //! (shared by the node's chips): `Pr(C_ref > y) = Π_n E_s[Pr(C_n > y s)]`.
 
 use std::collections::HashMap;
@@ -25,14 +26,8 @@ use std::collections::HashMap;
 use super::frontier::units::{accelerator_units, AcceleratorUnit, RunPower, RunUnit};
 use super::grid::{self, DX, LEN};
 use super::{NodePosterior, Posterior};
-use crate::config::frontier::quantile_points;
 use crate::config::{Dist, RunPlan};
 use crate::data::{Dataset, PowerBasis, Precision};
-
-/// Quadrature points of a chip's shared power fraction and of a run's own power factor.
-const POWER_POINTS: usize = 256;
-/// Quadrature points of the peak factor when it is not fixed.
-const PEAK_POINTS: usize = 16;
 
 /// A ceiling's distribution on the posterior grid: survival `Pr(C > E_j)` at grid points
 /// `first..first + survival.len()`; 1 below, 0 above.
@@ -88,8 +83,6 @@ pub struct Ceilings {
 /// The ceilings of every observed node, precision and accelerator.
 pub fn ceilings(plan: &RunPlan, dataset: &Dataset) -> Ceilings {
     let units = accelerator_units(plan, dataset);
-    let shared_u = quantile_points(&plan.power_fraction, POWER_POINTS);
-    let peak = quantile_points(&plan.peak_factor, PEAK_POINTS);
     let mut nodes = Vec::new();
     let mut accelerators = HashMap::new();
     for precision in Precision::ALL {
@@ -103,7 +96,7 @@ pub fn ceilings(plan: &RunPlan, dataset: &Dataset) -> Ceilings {
             }
             let chips: Vec<Ceiling> = members
                 .iter()
-                .map(|u| chip_ceiling(dataset, u, &shared_u, &peak))
+                .map(|u| chip_ceiling(dataset, u, &plan.power_fraction, &plan.peak_factor))
                 .collect();
             let n_obs = members.iter().map(|u| u.runs().count()).sum();
             nodes.push((scale.node.clone(), precision, n_obs, minimum(&chips)));
@@ -142,99 +135,179 @@ pub fn node_posterior(c: &Ceiling) -> NodePosterior {
     NodePosterior::Direct(c.posterior())
 }
 
-/// `ln e_i` for the extreme quantiles of a run's factors: the span its survival moves in.
-fn span(run: &RunUnit, u: (f64, f64), c: (f64, f64)) -> (f64, f64) {
-    let (f_lo, f_hi) = match &run.own_power {
-        Some(d) => (d.inverse_cdf(1e-9), d.inverse_cdf(1.0 - 1e-9)),
-        None => (1.0, 1.0),
-    };
-    let (u_lo, u_hi) = if run.power == RunPower::SharedFraction { u } else { (1.0, 1.0) };
-    let (c_lo, c_hi) = if run.peak_factor { c } else { (1.0, 1.0) };
-    (
-        run.ln_k + (u_lo * f_lo / c_hi).ln() - run.mfu.1.ln(),
-        run.ln_k + (u_hi * f_hi / c_lo).ln() - run.mfu.0.ln(),
-    )
+/// Cell masses of `ln X` on the posterior grid: `(offset d, Pr(ln X in cell d))`, cells of
+/// width [`DX`] centred on `d DX`; a fixed value is one cell.
+fn log_cells(dist: &Dist) -> Vec<(i64, f64)> {
+    if let Some(v) = dist.fixed_value() {
+        return vec![((v.ln() / DX).round() as i64, 1.0)];
+    }
+    let (lo, hi) = (dist.inverse_cdf(1e-10), dist.inverse_cdf(1.0 - 1e-10));
+    let d_lo = (lo.ln() / DX).round() as i64 - 1;
+    let d_hi = (hi.ln() / DX).round() as i64 + 1;
+    (d_lo..=d_hi)
+        .map(|d| {
+            let a = dist.cdf(((d as f64 - 0.5) * DX).exp());
+            let b = dist.cdf(((d as f64 + 0.5) * DX).exp());
+            (d, (b - a).max(0.0))
+        })
+        .filter(|(_, w)| *w > 0.0)
+        .collect()
 }
 
-/// `Pr(e_i > e^y)` given the shared factors, averaged over the run's own power factor.
-fn run_survival(run: &RunUnit, y: f64, ln_u: f64, ln_c: f64, own: &[f64]) -> f64 {
-    let (lo, hi) = run.mfu;
-    let one = |ln_f: f64| -> f64 {
-        let c = if run.peak_factor { ln_c } else { 0.0 };
-        // e > e^y  <=>  m < exp(ln_k + ln_u + ln_f - ln_c - y).
-        let m = (run.ln_k + ln_u + ln_f - c - y).exp();
-        if hi > lo {
-            ((m - lo) / (hi - lo)).clamp(0.0, 1.0)
-        } else if m > lo {
+/// The cell masses of `X - Y` for independent `X`, `Y` given by their cells.
+fn difference(x: &[(i64, f64)], y: &[(i64, f64)]) -> Vec<(i64, f64)> {
+    let mut out: std::collections::BTreeMap<i64, f64> = std::collections::BTreeMap::new();
+    for &(dx, wx) in x {
+        for &(dy, wy) in y {
+            *out.entry(dx - dy).or_default() += wx * wy;
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// `out[j] = Σ_d w_d f(j - d)`: the survival of `Z + S` from `Z`'s (`f`, 1 below index 0 and 0
+/// past the end) and the cells of an independent `S`.
+fn shift_average(f: &[f64], cells: &[(i64, f64)]) -> Vec<f64> {
+    let n = f.len() as i64;
+    let at = |i: i64| -> f64 {
+        if i < 0 {
             1.0
-        } else {
+        } else if i >= n {
             0.0
+        } else {
+            f[i as usize]
         }
     };
-    if own.is_empty() {
-        one(0.0)
-    } else {
-        own.iter().map(|&f| one(f)).sum::<f64>() / own.len() as f64
-    }
+    (0..n)
+        .map(|j| cells.iter().map(|&(d, w)| w * at(j - d)).sum())
+        .collect()
+}
+
+/// `Pr(ln k - ln m > x_j)` for the published MFU alone (no power or peak factor): for a range,
+/// the share of it below `k e^{-x}`; for a point, the step averaged over its grid cell.
+fn mfu_survival(run: &RunUnit, first: usize, len: usize) -> Vec<f64> {
+    let (lo, hi) = run.mfu;
+    (first..first + len)
+        .map(|j| {
+            let x = grid::x(j);
+            if hi > lo {
+                (((run.ln_k - x).exp() - lo) / (hi - lo)).clamp(0.0, 1.0)
+            } else {
+                ((run.ln_k - lo.ln() - x) / DX + 0.5).clamp(0.0, 1.0)
+            }
+        })
+        .collect()
 }
 
 /// One accelerator's ceiling `min_i e_i`, its power fraction and peak factor shared.
+///
+/// Given the shared log factor `s = ln u - ln c`, `ln e_i = ln k_i - ln m_i + s` for the runs
+/// on the board figure, so their product of survivals is averaged over `s` by one shift
+/// average with `s`'s exact cell masses; a run's own power factor is averaged the same way
+/// inside its own survival. Runs whose power is their own but whose peak factor is shared
+/// (a measured power with a sampled peak factor) need `c` separately: then the peak factor
+/// is integrated by quadrature instead.
 fn chip_ceiling(
     dataset: &Dataset,
     unit: &AcceleratorUnit,
-    shared_u: &[f64],
-    peak: &[f64],
+    power_fraction: &Dist,
+    peak_factor: &Dist,
 ) -> Ceiling {
     let board = dataset
         .accelerator(&unit.accelerator, unit.precision)
         .is_some_and(|s| s.power_basis == PowerBasis::BoardTdp);
-    let u_points: Vec<f64> = if board { shared_u.to_vec() } else { vec![1.0] };
-    let u_range = (u_points[0], u_points[u_points.len() - 1]);
-    let c_range = (peak[0], peak[peak.len() - 1]);
-    let own_points = |r: &RunUnit| -> Vec<f64> {
-        r.own_power
-            .as_ref()
-            .map(|d| quantile_points(d, POWER_POINTS).into_iter().map(f64::ln).collect())
-            .unwrap_or_default()
+    let u_cells = if board {
+        log_cells(power_fraction)
+    } else {
+        vec![(0, 1.0)]
     };
-    let runs: Vec<(&RunUnit, Vec<f64>)> = unit.runs().map(|r| (r, own_points(r))).collect();
-    let widen = |(lo, hi): (f64, f64)| (lo.min(u_range.0), hi.max(u_range.1));
-    let spans: Vec<(f64, f64)> = runs
-        .iter()
-        .map(|(r, _)| span(r, widen(u_range), c_range))
+    let c_cells = log_cells(peak_factor);
+    let own_cells: Vec<Option<Vec<(i64, f64)>>> = unit
+        .runs()
+        .map(|r| r.own_power.as_ref().map(log_cells))
         .collect();
-    let lo = spans.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
-    let hi = spans.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
-    let first = grid::index_of(lo).saturating_sub(2);
-    let last = (grid::index_of(hi) + 2).min(LEN - 1);
-    let w_c = 1.0 / peak.len() as f64;
-    let w_u = 1.0 / u_points.len() as f64;
-    let survival = (first..=last)
-        .map(|j| {
-            let y = grid::x(j);
-            peak.iter()
-                .map(|&c| {
-                    let ln_c = c.ln();
-                    let shared: f64 = u_points
-                        .iter()
-                        .map(|&u| {
-                            runs.iter()
-                                .filter(|(r, _)| r.power == RunPower::SharedFraction)
-                                .map(|(r, own)| run_survival(r, y, u.ln(), ln_c, own))
-                                .product::<f64>()
-                        })
-                        .sum::<f64>()
-                        * w_u;
-                    let other: f64 = runs
-                        .iter()
-                        .filter(|(r, _)| r.power != RunPower::SharedFraction)
-                        .map(|(r, own)| run_survival(r, y, 0.0, ln_c, own))
-                        .product();
-                    w_c * shared * other
-                })
-                .sum::<f64>()
+    // The span: every run's e_i at its factors' extremes; C lies below the smallest maximum.
+    let reach = |cells: &[(i64, f64)]| (cells[0].0, cells[cells.len() - 1].0);
+    let (u_lo, u_hi) = reach(&u_cells);
+    let (c_lo, c_hi) = reach(&c_cells);
+    let spans: Vec<(i64, i64)> = unit
+        .runs()
+        .zip(&own_cells)
+        .map(|(r, own)| {
+            let (f_lo, f_hi) = own.as_deref().map_or((0, 0), reach);
+            let shared = r.power == RunPower::SharedFraction;
+            let (a, b) = if shared { (u_lo, u_hi) } else { (0, 0) };
+            let (cl, ch) = if r.peak_factor { (c_lo, c_hi) } else { (0, 0) };
+            let lo = grid::index_of(r.ln_k - r.mfu.1.ln()) as i64 + a + f_lo - ch;
+            let hi = grid::index_of(r.ln_k - r.mfu.0.ln()) as i64 + b + f_hi - cl;
+            (lo, hi)
         })
         .collect();
+    // Every survival is 1 below the lowest extreme and 0 above the highest, so shift averages
+    // computed on this span see the true values at its ends.
+    let lo = spans.iter().map(|s| s.0).min().expect("a unit has runs");
+    let hi = spans.iter().map(|s| s.1).max().expect("a unit has runs");
+    let first = (lo - 3).max(0) as usize;
+    let len = ((hi + 3).min(LEN as i64 - 1) as usize).saturating_sub(first) + 1;
+
+    // Each run's survival over its own factor, before the shared ones.
+    let own: Vec<Vec<f64>> = unit
+        .runs()
+        .zip(&own_cells)
+        .map(|(r, cells)| {
+            let s = mfu_survival(r, first, len);
+            match cells {
+                Some(cells) => shift_average(&s, cells),
+                None => s,
+            }
+        })
+        .collect();
+    // An empty product is 1 everywhere, also past the span: `None` keeps it out of averages.
+    let product = |pick: &dyn Fn(&RunUnit) -> bool| -> Option<Vec<f64>> {
+        if !unit.runs().any(pick) {
+            return None;
+        }
+        let mut p = vec![1.0; len];
+        for (r, s) in unit.runs().zip(&own) {
+            if pick(r) {
+                p.iter_mut().zip(s).for_each(|(a, b)| *a *= b);
+            }
+        }
+        Some(p)
+    };
+    let averaged = |p: Option<Vec<f64>>, cells: &[(i64, f64)]| -> Vec<f64> {
+        p.map_or_else(|| vec![1.0; len], |p| shift_average(&p, cells))
+    };
+    let is_shared = |r: &RunUnit| r.power == RunPower::SharedFraction;
+    let peak_only = |r: &RunUnit| !is_shared(r) && r.peak_factor;
+    let neither = |r: &RunUnit| !is_shared(r) && !r.peak_factor;
+    let fixed = averaged(product(&neither), &[(0, 1.0)]);
+    let needs_c_apart = c_cells.len() > 1 && unit.runs().any(peak_only);
+    let survival: Vec<f64> = if !needs_c_apart {
+        // s = ln u - ln c: one shift average; the peak-only runs see c alone.
+        let s_cells = difference(&u_cells, &c_cells);
+        let shared = averaged(product(&is_shared), &s_cells);
+        let peak = averaged(product(&peak_only), &difference(&[(0, 1.0)], &c_cells));
+        shared
+            .into_iter()
+            .zip(&fixed)
+            .zip(&peak)
+            .map(|((a, b), c)| a * b * c)
+            .collect()
+    } else {
+        let shared = averaged(product(&is_shared), &u_cells);
+        let peak_only_runs = product(&peak_only);
+        let mut total = vec![0.0; len];
+        for &(dc, wc) in &c_cells {
+            let one = [(-dc, 1.0)];
+            let s = shift_average(&shared, &one);
+            let p = averaged(peak_only_runs.clone(), &one);
+            for (j, t) in total.iter_mut().enumerate() {
+                *t += wc * s[j] * p[j] * fixed[j];
+            }
+        }
+        total
+    };
     Ceiling { first, survival }
 }
 

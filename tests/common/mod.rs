@@ -27,6 +27,7 @@ observations = "../datasets/observations.csv"
 samples_per_observation = 100000
 seed = 7
 [model]
+methods = ["bound", "efficiency"]
 reference_node = "4nm"
 [nodes]
 "4nm" = { dist = "fixed", value = 1.0 }
