@@ -61,7 +61,7 @@ const TARGET: (f64, f64) = (0.85, 0.97);
 /// The share of datasets in which the most efficient accelerator lies below `bound`'s q0.95.
 const CEILING_TARGET: f64 = 0.95;
 /// Switch on when `bound` reports the ceiling `min_i e_i` without a prior (issue 11).
-const BOUND_IS_CEILING: bool = false;
+const BOUND_IS_CEILING: bool = true;
 
 fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
     std::env::var(key)

@@ -620,7 +620,7 @@ fn unknown_method() {
         &[],
         &[(
             &key(10, "model.methods"),
-            "unknown method 'bonud'; use \"bound\" and/or \"efficiency\"",
+            "unknown method 'bonud'; use \"frontier\", \"bound\" and/or \"efficiency\"",
         )],
     );
 }

@@ -105,7 +105,7 @@ fn a_vanishing_group_is_written_as_contradictory_never_as_nan_or_zero() {
                llama,h100-sxm,bf16,0.43,0.43,src\n\
                slow,h100-sxm,bf16,0.2,0.2,src\n\
                mpt,a100-sxm,bf16,0.50,0.55,src\n";
-    let f = Fixture::with(CONFIG, ACCELERATORS, obs);
+    let f = Fixture::with(&common::config_sampled(), ACCELERATORS, obs);
     let out = f.run(&["--samples", "50000"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let rows = read_rows(&f.path("out/quantiles.csv"));

@@ -24,7 +24,7 @@ const EFFICIENCY_RED: &str = "#D62728";
 
 #[test]
 fn posterior_svg_has_a_panel_per_node_and_precision_with_medians_and_forests() {
-    let f = Fixture::new();
+    let f = common::sampled_fixture();
     let out = f.run(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let svg = std::fs::read_to_string(f.path("out/posterior.svg")).unwrap();
@@ -81,7 +81,7 @@ fn posterior_svg_has_a_panel_per_node_and_precision_with_medians_and_forests() {
 
 #[test]
 fn observations_svg_groups_by_node_and_colours_by_accelerator() {
-    let f = Fixture::new();
+    let f = common::sampled_fixture();
     let out = f.run(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let svg = std::fs::read_to_string(f.path("out/observations.svg")).unwrap();

@@ -187,7 +187,7 @@ fn worst_z(row: &HashMap<String, String>, draws: &[f64], label: &str) -> f64 {
 }
 
 fn engine_rows(runs: &[Run]) -> Vec<HashMap<String, String>> {
-    let f = Fixture::with(CONFIG, ACCELERATORS, &csv(runs));
+    let f = Fixture::with(&common::config_sampled(), ACCELERATORS, &csv(runs));
     let out = f.run(&[]);
     assert!(out.status.success(), "{}", common::stderr(&out));
     read_rows(&f.path("out/quantiles.csv"))

@@ -32,7 +32,7 @@ fn merge(f: &Fixture, dirs: &[&str]) -> std::process::Output {
 
 #[test]
 fn merged_shards_equal_the_single_run() {
-    let f = Fixture::new();
+    let f = common::sampled_fixture();
     assert!(f.run(&["--samples", "400000"]).status.success());
     for k in ["1/3", "2/3", "3/3"] {
         shard(&f, k, &format!("s{}", &k[..1]), &[]);
@@ -51,7 +51,7 @@ fn merged_shards_equal_the_single_run() {
 
 #[test]
 fn merge_refuses_what_is_not_one_whole_run() {
-    let f = Fixture::new();
+    let f = common::sampled_fixture();
     for k in ["1/3", "2/3", "3/3"] {
         shard(&f, k, &format!("s{}", &k[..1]), &[]);
     }
@@ -97,7 +97,7 @@ fn merge_refuses_what_is_not_one_whole_run() {
 
 #[test]
 fn merge_refuses_data_changed_since_the_shards_ran() {
-    let f = Fixture::new();
+    let f = common::sampled_fixture();
     for k in ["1/2", "2/2"] {
         shard(&f, k, &format!("s{}", &k[..1]), &[]);
     }
@@ -112,7 +112,7 @@ fn merge_refuses_data_changed_since_the_shards_ran() {
 
 #[test]
 fn target_mcse_runs_until_every_quantile_is_that_precise() {
-    let f = Fixture::new();
+    let f = common::sampled_fixture();
     let o = f.run(&["--samples", "100000", "--target-mcse", "0.0001"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let manifest: serde_json::Value =
@@ -147,7 +147,7 @@ fn target_mcse_runs_until_every_quantile_is_that_precise() {
 /// The batch-means standard error against the spread of the estimate over independent seeds.
 #[test]
 fn mcse_matches_the_spread_over_seeds() {
-    let f = Fixture::new();
+    let f = common::sampled_fixture();
     let (mut estimates, mut mcses) = (Vec::new(), Vec::new());
     for seed in 0..24 {
         let o = f.run(&["--samples", "1048576", "--seed", &seed.to_string()]);

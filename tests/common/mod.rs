@@ -27,12 +27,27 @@ observations = "../datasets/observations.csv"
 samples_per_observation = 100000
 seed = 7
 [model]
-methods = ["bound", "efficiency"]
 reference_node = "4nm"
 [nodes]
 "4nm" = { dist = "fixed", value = 1.0 }
 "7nm" = { dist = "lognormal", mu = 0.33, sigma = 0.10 }
 "#;
+
+/// [`CONFIG`] with the methods that build posteriors from the sampled histograms (the default
+/// methods, frontier and bound, are quadratures): for tests of MCSE, Sobol indices,
+/// predictive checks and the efficiency method.
+pub fn config_sampled() -> String {
+    CONFIG.replacen(
+        "reference_node = \"4nm\"\n",
+        "reference_node = \"4nm\"\nmethods = [\"bound\", \"efficiency\"]\n",
+        1,
+    )
+}
+
+/// [`Fixture::new`] with [`config_sampled`].
+pub fn sampled_fixture() -> Fixture {
+    Fixture::with(&config_sampled(), ACCELERATORS, OBSERVATIONS)
+}
 
 /// A temporary folder laid out like the repository: `configs/test.toml`, `datasets/*.csv`.
 pub struct Fixture {
