@@ -471,6 +471,7 @@ fn summarize(p: &NodePosterior, levels: &[f64], batch_quantiles: &[(u64, Vec<f64
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn accelerator_rows(
     engine: &Engine,
     plan: &RunPlan,
@@ -566,7 +567,10 @@ fn frontier_groups(
     };
     let mut out = Vec::new();
     for precision in Precision::ALL {
-        let Some(pooled) = fit.groups.iter().find(|g| g.pooled && g.precision == precision)
+        let Some(pooled) = fit
+            .groups
+            .iter()
+            .find(|g| g.pooled && g.precision == precision)
         else {
             continue;
         };
@@ -720,7 +724,10 @@ fn bound_accelerator_rows(
         row(
             AcceleratorQuantity::SustainableTflops,
             spec.precision.throughput_unit(),
-            levels.iter().map(|&l| sustainable(p.quantile(1.0 - l))).collect(),
+            levels
+                .iter()
+                .map(|&l| sustainable(p.quantile(1.0 - l)))
+                .collect(),
         ),
     ]
 }
@@ -755,7 +762,10 @@ fn frontier_accelerator_rows(
         row(
             AcceleratorQuantity::PhysicsLimit,
             "fraction",
-            levels.iter().map(|&l| a.physics_limit.quantile(l)).collect(),
+            levels
+                .iter()
+                .map(|&l| a.physics_limit.quantile(l))
+                .collect(),
         ),
         row(
             AcceleratorQuantity::SustainableTflops,
@@ -763,7 +773,11 @@ fn frontier_accelerator_rows(
             levels
                 .iter()
                 .map(|&l| {
-                    units::sustainable_tflops(spec.tdp_w, a.energy.quantile(1.0 - l), plan.flops_per_mac)
+                    units::sustainable_tflops(
+                        spec.tdp_w,
+                        a.energy.quantile(1.0 - l),
+                        plan.flops_per_mac,
+                    )
                 })
                 .collect(),
         ),

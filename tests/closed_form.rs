@@ -150,4 +150,3 @@ fn bound_ceiling_of_one_run_is_its_implied_energy() {
         (mu + 0.1 * z(p)).exp()
     });
 }
-

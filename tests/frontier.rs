@@ -104,7 +104,10 @@ mislabel_probability = 0"#,
         .collect();
     let want = grid_quantiles(x0, dx, &density);
     for ((p, a), b) in LEVELS.iter().zip(&got).zip(&want) {
-        assert!((a / b - 1.0).abs() < 0.015, "q{p}: frontier {a} vs analytic {b}");
+        assert!(
+            (a / b - 1.0).abs() < 0.015,
+            "q{p}: frontier {a} vs analytic {b}"
+        );
     }
 }
 
@@ -125,8 +128,14 @@ mislabel_probability = 0"#,
     // Closed form too: E = u K 0.92 / 0.43 with u ~ uniform(0.85, 1).
     for ((p, a), b) in LEVELS.iter().zip(&frontier).zip(&efficiency) {
         let exact = (0.85 + 0.15 * p) * K_PJ * 0.92 / 0.43;
-        assert!((a / b - 1.0).abs() < 0.01, "q{p}: frontier {a} vs efficiency {b}");
-        assert!((a / exact - 1.0).abs() < 0.01, "q{p}: frontier {a} vs exact {exact}");
+        assert!(
+            (a / b - 1.0).abs() < 0.01,
+            "q{p}: frontier {a} vs efficiency {b}"
+        );
+        assert!(
+            (a / exact - 1.0).abs() < 0.01,
+            "q{p}: frontier {a} vs exact {exact}"
+        );
     }
 }
 
@@ -160,9 +169,7 @@ fn a_benchmark_ceiling_is_its_own_power_fraction_scaled() {
 #[test]
 fn the_ceiling_matches_a_monte_carlo_of_the_minimum() {
     // Two chips at 4 nm (H100 and a fixture chip), a range, and per-chip power fractions.
-    let accelerators = format!(
-        "{ACCELERATORS}b200,NVIDIA,4nm,2024,1000,bf16,2250,fixture\n"
-    );
+    let accelerators = format!("{ACCELERATORS}b200,NVIDIA,4nm,2024,1000,bf16,2250,fixture\n");
     let obs = "id,accelerator,precision,mfu_low,mfu_high,source\n\
                a,h100-sxm,bf16,0.40,0.46,fixture\n\
                b,h100-sxm,bf16,0.38,0.38,fixture\n\
@@ -194,7 +201,10 @@ fn the_ceiling_matches_a_monte_carlo_of_the_minimum() {
     mins.sort_by(f64::total_cmp);
     for (p, q) in LEVELS.iter().zip(&got) {
         let oracle = mins[(p * mins.len() as f64) as usize];
-        assert!((q / oracle - 1.0).abs() < 0.004, "q{p}: {q} vs Monte Carlo {oracle}");
+        assert!(
+            (q / oracle - 1.0).abs() < 0.004,
+            "q{p}: {q} vs Monte Carlo {oracle}"
+        );
     }
 }
 
@@ -266,6 +276,9 @@ fn the_frontier_reports_efficiencies_and_hyperparameters() {
             .fold((0.0, 0.0), |(a, b), r| {
                 (a + num(r, "prior_weight"), b + num(r, "posterior_weight"))
             });
-        assert!((prior - 1.0).abs() < 1e-6 && (post - 1.0).abs() < 1e-6, "{name}: {prior} {post}");
+        assert!(
+            (prior - 1.0).abs() < 1e-6 && (post - 1.0).abs() < 1e-6,
+            "{name}: {prior} {post}"
+        );
     }
 }

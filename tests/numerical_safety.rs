@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{read_rows, stderr, Fixture, ACCELERATORS, CONFIG};
+use common::{read_rows, stderr, Fixture, ACCELERATORS};
 use mfucal::config::{DistSpec, Method, Quantity};
 use mfucal::posterior::{Engine, NodePosterior};
 use mfucal::sampler::LogHistogram;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{group_row, read_rows, stderr, Fixture};
+use common::{group_row, read_rows, stderr};
 
 /// Every `<text>` of an SVG, trimmed, in document order.
 fn texts(doc: &roxmltree::Document) -> Vec<String> {

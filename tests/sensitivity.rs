@@ -136,9 +136,9 @@ fn sobol_indices_of_an_additive_log_model_match_their_closed_form() {
 
     // The bound's node rows are ceilings in closed form, not posteriors of the sampled
     // inputs: they have no group indices.
-    assert!(rows
-        .iter()
-        .all(|r| !(r["analysis"] == "sobol" && r["method"] == "bound" && r["observation"].is_empty())));
+    assert!(rows.iter().all(|r| !(r["analysis"] == "sobol"
+        && r["method"] == "bound"
+        && r["observation"].is_empty())));
 }
 
 #[test]
@@ -170,11 +170,11 @@ fn prior_sensitivity_of_the_frontier_matches_its_numerical_oracle() {
         r#"{ dist = "fixed", value = 1.0 }"#,
         r#"{ dist = "lognormal", mu = 0.33, sigma = 0.10 }"#,
     )
-    .replace(r#"methods = ["bound", "efficiency"]"#, r#"methods = ["frontier"]"#)
     .replace(
-        "low = 0.05, high = 20.0",
-        "low = 0.01, high = 100.0",
+        r#"methods = ["bound", "efficiency"]"#,
+        r#"methods = ["frontier"]"#,
     )
+    .replace("low = 0.05, high = 20.0", "low = 0.01, high = 100.0")
     .replace(
         "[nodes]",
         "[model.frontier]\nbest_run_efficiency = { dist = \"fixed\", value = 0.92 }\n\
@@ -187,7 +187,11 @@ fn prior_sensitivity_of_the_frontier_matches_its_numerical_oracle() {
     );
     use statrs::distribution::{Continuous, Gamma};
     let gamma = Gamma::new(2.0, 2.0 / 0.3).unwrap();
-    let (g, neg_ln_m, ln_k) = (-(0.92f64.ln()), -(0.43f64.ln()), (700.0 * 2.0 / 989.4f64).ln());
+    let (g, neg_ln_m, ln_k) = (
+        -(0.92f64.ln()),
+        -(0.43f64.ln()),
+        (700.0 * 2.0 / 989.4f64).ln(),
+    );
     // Quantile p of the posterior under a prior with log-density `ln_prior` on [lo, hi].
     let oracle = |lo: f64, hi: f64, ln_prior: &dyn Fn(f64) -> f64, p: f64| -> f64 {
         let dx = 1e-4;
@@ -196,7 +200,11 @@ fn prior_sensitivity_of_the_frontier_matches_its_numerical_oracle() {
             .map(|i| {
                 let x = lo.ln() + (i as f64 + 0.5) * dx;
                 let w = neg_ln_m - g - (x - ln_k).max(0.0);
-                if w > 0.0 { gamma.pdf(w) * ln_prior(x).exp() } else { 0.0 }
+                if w > 0.0 {
+                    gamma.pdf(w) * ln_prior(x).exp()
+                } else {
+                    0.0
+                }
             })
             .collect();
         let total: f64 = dens.iter().sum();
@@ -211,7 +219,8 @@ fn prior_sensitivity_of_the_frontier_matches_its_numerical_oracle() {
     };
     let flat_in_x = |_: f64| 0.0;
     let flat_in_e = |x: f64| x; // uniform in E: density of ln E ∝ E
-    let alternatives: [(&str, f64, f64, &dyn Fn(f64) -> f64); 3] = [
+    type LnPrior<'a> = &'a dyn Fn(f64) -> f64;
+    let alternatives: [(&str, f64, f64, LnPrior); 3] = [
         ("narrow: log_uniform(0.1, 10)", 0.1, 10.0, &flat_in_x),
         ("wide: log_uniform(0.0001, 10000)", 1e-4, 1e4, &flat_in_x),
         ("flat: uniform(0.01, 100)", 0.01, 100.0, &flat_in_e),
@@ -232,8 +241,14 @@ fn prior_sensitivity_of_the_frontier_matches_its_numerical_oracle() {
             let (baseline, value) = (num(r, "baseline"), num(r, "value"));
             let want_base = oracle(0.01, 100.0, &flat_in_x, p);
             let want = oracle(lo, hi, ln_prior, p);
-            assert!((baseline / want_base - 1.0).abs() < 0.015, "{name} q{p} base {baseline} vs {want_base}");
-            assert!((value / want - 1.0).abs() < 0.015, "{name} q{p}: {value} vs oracle {want}");
+            assert!(
+                (baseline / want_base - 1.0).abs() < 0.015,
+                "{name} q{p} base {baseline} vs {want_base}"
+            );
+            assert!(
+                (value / want - 1.0).abs() < 0.015,
+                "{name} q{p}: {value} vs oracle {want}"
+            );
             let change = value / baseline - 1.0;
             assert!((num(r, "relative_change") - change).abs() < 1e-5);
         }

@@ -495,9 +495,15 @@ fn answer_table(plan: &RunPlan, cal: &Calibration) -> String {
     let frontier: Vec<_> = observed(Method::Frontier).collect();
     let bound: Vec<_> = observed(Method::Bound).collect();
     let keys: Vec<(&str, crate::data::Precision)> = if !frontier.is_empty() {
-        frontier.iter().map(|g| (g.node.as_str(), g.precision)).collect()
+        frontier
+            .iter()
+            .map(|g| (g.node.as_str(), g.precision))
+            .collect()
     } else {
-        bound.iter().map(|g| (g.node.as_str(), g.precision)).collect()
+        bound
+            .iter()
+            .map(|g| (g.node.as_str(), g.precision))
+            .collect()
     };
     if keys.is_empty() {
         return s;
@@ -509,14 +515,19 @@ fn answer_table(plan: &RunPlan, cal: &Calibration) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<5} {:<5} {:>3}  {:<28}  {:>9}  {}",
-        "node", "prec", "n", "frontier median [90 %]", "ceiling", "tightest observation (bound median)"
+        "{:<5} {:<5} {:>3}  {:<28}  {:>9}  tightest observation (bound median)",
+        "node", "prec", "n", "frontier median [90 %]", "ceiling"
     );
     for (node, precision) in keys {
         let find = |gs: &[&GroupResult]| {
             gs.iter()
                 .find(|g| g.node == node && g.precision == precision)
-                .and_then(|g| g.outcome.as_ref().ok().map(|(p, _)| (g.n_observations, p.clone())))
+                .and_then(|g| {
+                    g.outcome
+                        .as_ref()
+                        .ok()
+                        .map(|(p, _)| (g.n_observations, p.clone()))
+                })
         };
         let f = find(&frontier);
         let b = find(&bound);
@@ -538,7 +549,9 @@ fn answer_table(plan: &RunPlan, cal: &Calibration) -> String {
             .iter()
             .filter(|o| o.observation.node == node && o.observation.precision == precision)
             .min_by(|a, b| a.bound_90[1].total_cmp(&b.bound_90[1]))
-            .map_or("-".into(), |o| format!("{} {:.3}", o.observation.id, o.bound_90[1]));
+            .map_or("-".into(), |o| {
+                format!("{} {:.3}", o.observation.id, o.bound_90[1])
+            });
         let _ = writeln!(
             s,
             "{:<5} {:<5} {:>3}  {:<28}  {:>9}  {}",

@@ -116,7 +116,10 @@ pub fn resolve(raw: Option<&RawFrontier>, problems: &mut Vec<KeyProblem>) -> Fro
     }
     if let Some(s) = &raw.inefficiency_shapes {
         let v = s.get_ref();
-        if v.is_empty() || v.len() > 12 || v.iter().any(|k| !(k.is_finite() && (0.5..=50.0).contains(k)))
+        if v.is_empty()
+            || v.len() > 12
+            || v.iter()
+                .any(|k| !(k.is_finite() && (0.5..=50.0).contains(k)))
         {
             fail(
                 s.span(),

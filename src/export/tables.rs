@@ -134,7 +134,11 @@ pub fn observations_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
         row.push(o.kind.name().to_string());
         if let Some(fit) = frontier {
             let run = &fit.runs[i];
-            row.extend(INTERVAL_90.iter().map(|&p| number(run.efficiency.quantile(p))));
+            row.extend(
+                INTERVAL_90
+                    .iter()
+                    .map(|&p| number(run.efficiency.quantile(p))),
+            );
             row.push(number(run.mislabel_probability));
         }
         w.write_record(&row).expect("in memory");
@@ -184,8 +188,14 @@ pub fn hyperparameters_csv(cal: &Calibration) -> Option<Vec<u8>> {
     let fit = cal.frontier.as_ref()?;
     let h = &fit.hyper;
     let mut w = writer();
-    w.write_record(["parameter", "meaning", "value", "prior_weight", "posterior_weight"])
-        .expect("in memory");
+    w.write_record([
+        "parameter",
+        "meaning",
+        "value",
+        "prior_weight",
+        "posterior_weight",
+    ])
+    .expect("in memory");
     let rows: [(&str, &str, &[f64], &[f64]); 4] = [
         (
             "best_run_efficiency",
@@ -215,7 +225,11 @@ pub fn hyperparameters_csv(cal: &Calibration) -> Option<Vec<u8>> {
     for (name, meaning, values, posterior) in rows {
         let prior = 1.0 / values.len() as f64;
         for (v, p) in values.iter().zip(posterior.iter()) {
-            let v = if name == "best_run_efficiency" { (-v).exp() } else { *v };
+            let v = if name == "best_run_efficiency" {
+                (-v).exp()
+            } else {
+                *v
+            };
             w.write_record([
                 name.to_string(),
                 meaning.to_string(),

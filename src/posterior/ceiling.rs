@@ -112,7 +112,11 @@ pub fn ceilings(plan: &RunPlan, dataset: &Dataset) -> Ceilings {
                 .iter()
                 .filter(|(_, q, _, _)| *q == p)
                 .map(|(node, _, n, c)| {
-                    (c, plan.node_scale(node).expect("nodes come from the plan"), *n)
+                    (
+                        c,
+                        plan.node_scale(node).expect("nodes come from the plan"),
+                        *n,
+                    )
                 })
                 .collect();
             if parts.is_empty() {

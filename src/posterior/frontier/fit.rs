@@ -149,13 +149,16 @@ impl Ext {
     }
 }
 
+/// A node's group in a pooled row: `(group index, mean, sd of ln node scale)`.
+type NodeShift = (usize, f64, f64);
+
 /// The fixed parts of a fit.
 struct Setup<'a> {
     plan: &'a RunPlan,
     units: Vec<AcceleratorUnit>,
     groups: Vec<Group>,
     /// Per precision: `(precision, [(group index, mean, sd of ln node scale)])`.
-    pooled: Vec<(Precision, Vec<(usize, f64, f64)>)>,
+    pooled: Vec<(Precision, Vec<NodeShift>)>,
     ext: Ext,
     /// `ln` prior density of `ln E` on the window: the plan's, then each alternative's.
     priors: Vec<Vec<f64>>,
@@ -322,10 +325,7 @@ impl<'a> Setup<'a> {
                     groups.push(Group {
                         node: node.clone(),
                         precision,
-                        n_observations: members
-                            .iter()
-                            .map(|&u| units[u].runs().count())
-                            .sum(),
+                        n_observations: members.iter().map(|&u| units[u].runs().count()).sum(),
                         units: members,
                     });
                 }
@@ -334,7 +334,7 @@ impl<'a> Setup<'a> {
         let pooled = Precision::ALL
             .into_iter()
             .filter_map(|p| {
-                let members: Vec<(usize, f64, f64)> = groups
+                let members: Vec<NodeShift> = groups
                     .iter()
                     .enumerate()
                     .filter(|(_, g)| g.precision == p)
@@ -400,7 +400,9 @@ impl<'a> Setup<'a> {
 
     fn all_terms(&self, lp: &LawPoint) -> Vec<UnitTerms> {
         let law = self.law(lp);
-        (0..self.units.len()).map(|u| self.unit_terms(u, &law)).collect()
+        (0..self.units.len())
+            .map(|u| self.unit_terms(u, &law))
+            .collect()
     }
 
     /// Log-products of an accelerator's run terms at one law point.
@@ -466,7 +468,11 @@ impl<'a> Setup<'a> {
                 if m == f64::NEG_INFINITY {
                     return m;
                 }
-                m + parts.iter().map(|(w, p)| w * (p[e] - m).exp()).sum::<f64>().ln()
+                m + parts
+                    .iter()
+                    .map(|(w, p)| w * (p[e] - m).exp())
+                    .sum::<f64>()
+                    .ln()
             })
             .collect()
     }
@@ -476,7 +482,13 @@ impl<'a> Setup<'a> {
         let (lin, scale) = exp_relative(ln_l);
         smooth(&lin, mu, s)
             .into_iter()
-            .map(|v| if v > 0.0 { v.ln() + scale } else { f64::NEG_INFINITY })
+            .map(|v| {
+                if v > 0.0 {
+                    v.ln() + scale
+                } else {
+                    f64::NEG_INFINITY
+                }
+            })
             .collect()
     }
 
@@ -510,11 +522,8 @@ impl<'a> Setup<'a> {
     }
 
     fn contradiction(&self, dataset: &Dataset) -> FrontierFit {
-        let ids: std::sync::Arc<[String]> = dataset
-            .observations
-            .iter()
-            .map(|o| o.id.clone())
-            .collect();
+        let ids: std::sync::Arc<[String]> =
+            dataset.observations.iter().map(|o| o.id.clone()).collect();
         let c = Contradiction {
             ids,
             message: "no hyperparameter point of the frontier's priors gives these observations any probability: widen model.prior or [model.frontier]".into(),
@@ -569,7 +578,12 @@ impl Accumulator {
     }
 
     fn merge(&mut self, other: &Accumulator) {
-        for (a, b) in self.groups.iter_mut().flatten().zip(other.groups.iter().flatten()) {
+        for (a, b) in self
+            .groups
+            .iter_mut()
+            .flatten()
+            .zip(other.groups.iter().flatten())
+        {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         }
         for (a, b) in self.energies.iter_mut().zip(&other.energies) {
@@ -611,7 +625,11 @@ impl Accumulator {
                 }
                 for (k, w) in weights.iter().enumerate() {
                     if w[t] > NEGLIGIBLE {
-                        add_normalised(&mut self.groups[k][gi], &setup.ln_posterior(k, &product), w[t]);
+                        add_normalised(
+                            &mut self.groups[k][gi],
+                            &setup.ln_posterior(k, &product),
+                            w[t],
+                        );
                     }
                 }
                 let w = weights[0][t];
@@ -650,7 +668,11 @@ impl Accumulator {
                             .zip(&moved_sum)
                             .map(|(p, l)| p + l)
                             .collect();
-                        add_normalised(&mut self.groups[k][setup.groups.len() + pi], &ln_post, w[t]);
+                        add_normalised(
+                            &mut self.groups[k][setup.groups.len() + pi],
+                            &ln_post,
+                            w[t],
+                        );
                     }
                 }
             }
@@ -720,7 +742,12 @@ impl Accumulator {
             slot.1 += p * d as f64 * H;
             at_shared[c * n_s + (e as i64 - d - terms.shared_lo) as usize] += p;
         }
-        let x_shared = |s: usize| setup.ext.lat.x(s as i64 + terms.shared_lo - setup.ext.margin as i64);
+        let x_shared = |s: usize| {
+            setup
+                .ext
+                .lat
+                .x(s as i64 + terms.shared_lo - setup.ext.margin as i64)
+        };
         for (i, &p) in at_shared.iter().enumerate() {
             if p == 0.0 {
                 continue;
@@ -811,7 +838,8 @@ impl Accumulator {
     ) -> (FrontierFit, Vec<Vec<GroupFit>>) {
         let lat = setup.ext.lat;
         let to_posterior = |density: &[f64], first_e: usize| -> Option<Posterior> {
-            let first = lat.first as i64 + (first_e as i64 - setup.ext.margin as i64) * lattice_stride();
+            let first =
+                lat.first as i64 + (first_e as i64 - setup.ext.margin as i64) * lattice_stride();
             Posterior::from_lattice(first, lattice_stride() as usize, density)
         };
         let empty = |g: &Group| Contradiction {

@@ -95,7 +95,11 @@ mod tests {
     fn default_grid_brackets_the_seed_gap() {
         let g = HyperGrid::new(&FrontierPriors::default());
         // exp(-g) in 0.90-0.95: g in 0.051-0.105.
-        assert!(g.gap.iter().all(|&x| (0.051..=0.106).contains(&x)), "{:?}", g.gap);
+        assert!(
+            g.gap.iter().all(|&x| (0.051..=0.106).contains(&x)),
+            "{:?}",
+            g.gap
+        );
         assert_eq!(g.law_points().len(), 8 * 5 * 3);
     }
 }

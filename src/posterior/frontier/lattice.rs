@@ -196,7 +196,9 @@ mod tests {
                 (0..n)
                     .map(|k| {
                         let t = (k - j) as f64 * H - mu;
-                        f[k as usize] * (-0.5 * (t / s).powi(2)).exp() / (s * (2.0 * std::f64::consts::PI).sqrt()) * H
+                        f[k as usize] * (-0.5 * (t / s).powi(2)).exp()
+                            / (s * (2.0 * std::f64::consts::PI).sqrt())
+                            * H
                     })
                     .sum()
             })

@@ -37,4 +37,6 @@ pub mod units;
 
 mod fit;
 
-pub use fit::{fit, fit_with_alternatives, AcceleratorFit, FrontierFit, GroupFit, HyperPosterior, RunFit};
+pub use fit::{
+    fit, fit_with_alternatives, AcceleratorFit, FrontierFit, GroupFit, HyperPosterior, RunFit,
+};

@@ -161,7 +161,9 @@ fn run_unit(plan: &RunPlan, i: usize, obs: &Observation) -> RunUnit {
     // training run on a board figure the chip's shared fraction, a measured chip mean none.
     let own_power = match (kind, measured_w, obs.power_basis) {
         (_, Some(_), _) => Some(plan.measured_power_factor),
-        (RunKind::MatmulBenchmark, None, PowerBasis::BoardTdp) => Some(plan.benchmark.power_fraction),
+        (RunKind::MatmulBenchmark, None, PowerBasis::BoardTdp) => {
+            Some(plan.benchmark.power_fraction)
+        }
         _ => None,
     };
     let ln_k = obs.pj_per_mac_at_full_utilisation(k).ln();
@@ -173,7 +175,9 @@ fn run_unit(plan: &RunPlan, i: usize, obs: &Observation) -> RunUnit {
     let neg_ln_mfu = if b - a < H {
         vec![0.5 * (a + b)]
     } else {
-        (0..4).map(|s| a + (s as f64 + 0.5) / 4.0 * (b - a)).collect()
+        (0..4)
+            .map(|s| a + (s as f64 + 0.5) / 4.0 * (b - a))
+            .collect()
     };
     RunUnit {
         obs: i,
