@@ -13,7 +13,7 @@ use mfucal::calibrate;
 use mfucal::config::{self, Method, Overrides};
 use mfucal::data::Dataset;
 use mfucal::posterior::Engine;
-use mfucal::sampler::{Accumulators, LogHistogram, ObservationModel};
+use mfucal::sampler::{Accumulators, LogHistogram, ObservationModel, Path as SimdPath};
 use mfucal::stop::Stop;
 
 fn shipped(samples: u64) -> (config::RunPlan, Dataset) {
@@ -48,6 +48,31 @@ fn sampler(c: &mut Criterion) {
         });
         black_box(acc);
     });
+    group.finish();
+
+    // The shipped data's mix: one chunk of every observation per iteration, per dispatch path
+    // this CPU has (all give the same bits; see tests/simd_paths.rs).
+    let models: Vec<ObservationModel> = dataset
+        .observations
+        .iter()
+        .map(|o| ObservationModel::new(&plan, o))
+        .collect();
+    let mut group = c.benchmark_group("sampler_shipped_mix");
+    group.throughput(Throughput::Elements(len * models.len() as u64));
+    for path in SimdPath::available_paths() {
+        group.bench_function(path.name(), |b| {
+            let mut acc = Accumulators::default();
+            let mut chunk = 0;
+            b.iter(|| {
+                for m in &models {
+                    m.sample_chunk_on(path, &mut acc, plan.seed, chunk, len);
+                    // Empty the accumulators as a run does between jobs.
+                    black_box(acc.take(m));
+                }
+                chunk += 1;
+            });
+        });
+    }
     group.finish();
 }
 

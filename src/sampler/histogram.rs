@@ -85,6 +85,15 @@ impl Accumulator {
         self.counts[slot(value)] += 1;
     }
 
+    /// Counts one value per slot (from [`slot`], so at most `SLOTS - 1`) without updating the
+    /// minimum and maximum; see [`Accumulator::bin`].
+    #[inline(always)]
+    pub fn bin_slots(&mut self, slots: &[u32]) {
+        for &s in slots {
+            self.counts[s as usize] += 1;
+        }
+    }
+
     /// Extends the recorded range to `[min, max]`.
     #[inline(always)]
     pub fn widen(&mut self, min: f64, max: f64) {
