@@ -114,6 +114,36 @@ fn posterior(c: &mut Criterion) {
     group.finish();
 }
 
+/// The efficiency method's density smoothing (`ln_density`) of every shipped observation's
+/// efficiency histogram at 1e6 samples, and the previous scalar implementation in the same run.
+fn smoothing(c: &mut Criterion) {
+    use mfucal::posterior::likelihood::{ln_density, ln_density_before};
+    let (plan, dataset) = shipped(1_000_000);
+    let samples =
+        calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
+    let merged: Vec<_> = (0..dataset.observations.len())
+        .map(|i| samples.merged(i))
+        .collect();
+    let len = mfucal::posterior::grid::LEN;
+    let mut group = c.benchmark_group("smoothing_efficiency");
+    group.throughput(Throughput::Elements(merged.len() as u64));
+    group.bench_function("fast", |b| {
+        b.iter(|| {
+            for s in &merged {
+                black_box(ln_density(&s.efficiency, 0..len));
+            }
+        })
+    });
+    group.bench_function("before", |b| {
+        b.iter(|| {
+            for s in &merged {
+                black_box(ln_density_before(&s.efficiency, 0..len));
+            }
+        })
+    });
+    group.finish();
+}
+
 fn whole_run(c: &mut Criterion) {
     let per_obs = 200_000;
     let (plan, dataset) = shipped(per_obs);
@@ -185,5 +215,5 @@ fn analyses(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sampler, histogram, posterior, whole_run, analyses);
+criterion_group!(benches, sampler, histogram, posterior, smoothing, whole_run, analyses);
 criterion_main!(benches);
