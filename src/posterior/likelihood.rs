@@ -16,7 +16,7 @@ use std::borrow::Borrow;
 use std::ops::Range;
 
 use super::grid::{index_of, points, x, DX};
-use crate::sampler::simd::ln_positive;
+use crate::sampler::simd::{ln_positive, Path};
 use crate::sampler::LogHistogram;
 
 /// Kernel cut-off in bandwidths.
@@ -188,7 +188,7 @@ pub fn ln_survival(h: &LogHistogram, points: &[f64]) -> LnLikelihood {
 
 /// Silverman's bandwidth for `ln e_i`, in units of `ln E`.
 pub fn bandwidth(h: &LogHistogram) -> f64 {
-    let (_, sd) = h.moments(f64::ln);
+    let (_, sd) = h.moments(ln_positive);
     let q = h.quantiles(&[0.25, 0.75]);
     let iqr = (q[1] / q[0]).ln();
     let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
@@ -254,19 +254,7 @@ pub fn ln_density(h: &LogHistogram, window: Range<usize>) -> LnLikelihood {
     // most cells are empty and are skipped; each point still receives its terms in increasing
     // cell order, so the sums equal a gather over every cell.
     let mut density = vec![0.0; hi - lo];
-    for (k, &m) in (first..=last).zip(&mass) {
-        if m == 0.0 {
-            continue;
-        }
-        let (j_lo, j_hi) = (k.saturating_sub(reach).max(lo), (k + reach + 1).min(hi));
-        if j_lo >= j_hi {
-            continue;
-        }
-        let w = &kernel[j_lo + reach - k..j_hi + reach - k];
-        for (d, &w) in density[j_lo - lo..j_hi - lo].iter_mut().zip(w) {
-            *d += m * w;
-        }
-    }
+    scatter_kernels(&mut density, &mass, &kernel, first, reach, lo);
     // Positive densities are far above the smallest normal number (the kernel is cut at 5
     // bandwidths and the mass of an occupied cell is at least 1 / n), so the polynomial `ln`
     // applies; a zero becomes -inf with a select, not a branch.
@@ -286,6 +274,63 @@ pub fn ln_density(h: &LogHistogram, window: Range<usize>) -> LnLikelihood {
         values,
         ..empty
     }
+}
+
+/// Adds `mass[k - first] * kernel[j - k + reach]` to `density[j - lo]` for every occupied
+/// cell `k` (in increasing order) and every point `j` of the density it reaches, on the best
+/// instruction set ([`Path::active`]): element-wise multiplies and adds, so every path gives
+/// the same bits.
+fn scatter_kernels(
+    density: &mut [f64],
+    mass: &[f64],
+    kernel: &[f64],
+    first: usize,
+    reach: usize,
+    lo: usize,
+) {
+    #[inline(always)]
+    fn body(
+        density: &mut [f64],
+        mass: &[f64],
+        kernel: &[f64],
+        first: usize,
+        reach: usize,
+        lo: usize,
+    ) {
+        let hi = lo + density.len();
+        for (k, &m) in (first..).zip(mass) {
+            if m == 0.0 {
+                continue;
+            }
+            let (j_lo, j_hi) = (k.saturating_sub(reach).max(lo), (k + reach + 1).min(hi));
+            if j_lo >= j_hi {
+                continue;
+            }
+            let w = &kernel[j_lo + reach - k..j_hi + reach - k];
+            for (d, &w) in density[j_lo - lo..j_hi - lo].iter_mut().zip(w) {
+                *d += m * w;
+            }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
+        unsafe fn avx512(d: &mut [f64], m: &[f64], w: &[f64], f: usize, r: usize, lo: usize) {
+            body(d, m, w, f, r, lo)
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(d: &mut [f64], m: &[f64], w: &[f64], f: usize, r: usize, lo: usize) {
+            body(d, m, w, f, r, lo)
+        }
+        match Path::active() {
+            // SAFETY: `Path::active` only returns a path the CPU has.
+            Path::Avx512 => return unsafe { avx512(density, mass, kernel, first, reach, lo) },
+            // SAFETY: as above.
+            Path::Avx2 => return unsafe { avx2(density, mass, kernel, first, reach, lo) },
+            Path::Scalar => {}
+        }
+    }
+    body(density, mass, kernel, first, reach, lo)
 }
 
 /// The previous implementation of [`ln_density`] (scalar scatter, libm `exp` per edge and
