@@ -188,7 +188,7 @@ pub fn ln_survival(h: &LogHistogram, points: &[f64]) -> LnLikelihood {
 
 /// Silverman's bandwidth for `ln e_i`, in units of `ln E`.
 pub fn bandwidth(h: &LogHistogram) -> f64 {
-    let (_, sd) = h.moments(ln_positive);
+    let (_, sd) = h.log_moments();
     let q = h.quantiles(&[0.25, 0.75]);
     let iqr = (q[1] / q[0]).ln();
     let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
