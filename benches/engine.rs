@@ -1,8 +1,14 @@
 //! Throughput of the engine's stages, in samples (or bins) per second.
 //!
-//! `cargo bench --bench engine`. Groups: the sampler on one observation, the histogram's
-//! quantile step, one posterior, a whole calibration of the shipped data (small sample
-//! count), and the statistics of a default run (`sensitivity.csv`, `ppc.csv`). Speed targets are measured here, never asserted in tests.
+//! `cargo bench --bench engine`. Groups: the sampler on one observation (`sampler_one_chunk`)
+//! and on the shipped data's mix per dispatch path this CPU has (`sampler_shipped_mix/scalar`,
+//! `/avx2`, `/avx512`), the histogram's quantile step, one posterior, the efficiency method's
+//! density smoothing next to its previous implementation (`smoothing_efficiency/fast`,
+//! `/before`), a whole calibration of the shipped data (small sample count), and the
+//! statistics of a default run (`sensitivity.csv`, `ppc.csv`). Stages other than the sampler
+//! group run on the path `MFUCAL_SIMD` selects (default: the best available), e.g.
+//! `MFUCAL_SIMD=scalar cargo bench --bench engine -- smoothing`. Speed targets are measured
+//! here, never asserted in tests.
 
 use std::hint::black_box;
 use std::path::Path;
