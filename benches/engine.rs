@@ -1,8 +1,14 @@
 //! Throughput of the engine's stages, in samples (or bins) per second.
 //!
-//! `cargo bench --bench engine`. Groups: the sampler on one observation, the histogram's
-//! quantile step, one posterior, a whole calibration of the shipped data (small sample
-//! count), and the statistics of a default run (`sensitivity.csv`, `ppc.csv`). Speed targets are measured here, never asserted in tests.
+//! `cargo bench --bench engine`. Groups: the sampler on one observation (`sampler_one_chunk`)
+//! and on the shipped data's mix per dispatch path this CPU has (`sampler_shipped_mix/scalar`,
+//! `/avx2`, `/avx512`), the histogram's quantile step, one posterior, the efficiency method's
+//! density smoothing next to its previous implementation (`smoothing_efficiency/fast`,
+//! `/before`), a whole calibration of the shipped data (small sample count), and the
+//! statistics of a default run (`sensitivity.csv`, `ppc.csv`). Stages other than the sampler
+//! group run on the path `MFUCAL_SIMD` selects (default: the best available), e.g.
+//! `MFUCAL_SIMD=scalar cargo bench --bench engine -- smoothing`. Speed targets are measured
+//! here, never asserted in tests.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -13,7 +19,7 @@ use mfucal::calibrate;
 use mfucal::config::{self, Method, Overrides};
 use mfucal::data::Dataset;
 use mfucal::posterior::Engine;
-use mfucal::sampler::{Accumulators, LogHistogram, ObservationModel};
+use mfucal::sampler::{Accumulators, LogHistogram, ObservationModel, Path as SimdPath};
 use mfucal::stop::Stop;
 
 fn shipped(samples: u64) -> (config::RunPlan, Dataset) {
@@ -48,6 +54,31 @@ fn sampler(c: &mut Criterion) {
         });
         black_box(acc);
     });
+    group.finish();
+
+    // The shipped data's mix: one chunk of every observation per iteration, per dispatch path
+    // this CPU has (all give the same bits; see tests/simd_paths.rs).
+    let models: Vec<ObservationModel> = dataset
+        .observations
+        .iter()
+        .map(|o| ObservationModel::new(&plan, o))
+        .collect();
+    let mut group = c.benchmark_group("sampler_shipped_mix");
+    group.throughput(Throughput::Elements(len * models.len() as u64));
+    for path in SimdPath::available_paths() {
+        group.bench_function(path.name(), |b| {
+            let mut acc = Accumulators::default();
+            let mut chunk = 0;
+            b.iter(|| {
+                for m in &models {
+                    m.sample_chunk_on(path, &mut acc, plan.seed, chunk, len);
+                    // Empty the accumulators as a run does between jobs.
+                    black_box(acc.take(m));
+                }
+                chunk += 1;
+            });
+        });
+    }
     group.finish();
 }
 
@@ -85,6 +116,36 @@ fn posterior(c: &mut Criterion) {
     group.throughput(Throughput::Elements(hists.len() as u64));
     group.bench_function(BenchmarkId::from_parameter(hists.len()), |b| {
         b.iter(|| black_box(engine.posterior(Method::Bound, &hists).is_ok()))
+    });
+    group.finish();
+}
+
+/// The efficiency method's density smoothing (`ln_density`) of every shipped observation's
+/// efficiency histogram at 1e6 samples, and the previous scalar implementation in the same run.
+fn smoothing(c: &mut Criterion) {
+    use mfucal::posterior::likelihood::{ln_density, ln_density_before};
+    let (plan, dataset) = shipped(1_000_000);
+    let samples =
+        calibrate::sample_all(&plan, &dataset, Default::default()).expect("not cancelled");
+    let merged: Vec<_> = (0..dataset.observations.len())
+        .map(|i| samples.merged(i))
+        .collect();
+    let len = mfucal::posterior::grid::LEN;
+    let mut group = c.benchmark_group("smoothing_efficiency");
+    group.throughput(Throughput::Elements(merged.len() as u64));
+    group.bench_function("fast", |b| {
+        b.iter(|| {
+            for s in &merged {
+                black_box(ln_density(&s.efficiency, 0..len));
+            }
+        })
+    });
+    group.bench_function("before", |b| {
+        b.iter(|| {
+            for s in &merged {
+                black_box(ln_density_before(&s.efficiency, 0..len));
+            }
+        })
     });
     group.finish();
 }
@@ -160,5 +221,5 @@ fn analyses(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sampler, histogram, posterior, whole_run, analyses);
+criterion_group!(benches, sampler, histogram, posterior, smoothing, whole_run, analyses);
 criterion_main!(benches);

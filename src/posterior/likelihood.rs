@@ -15,7 +15,8 @@
 use std::borrow::Borrow;
 use std::ops::Range;
 
-use super::grid::{index_of, x, DX};
+use super::grid::{index_of, points, x, DX};
+use crate::sampler::simd::{ln_positive, Path};
 use crate::sampler::LogHistogram;
 
 /// Kernel cut-off in bandwidths.
@@ -187,7 +188,7 @@ pub fn ln_survival(h: &LogHistogram, points: &[f64]) -> LnLikelihood {
 
 /// Silverman's bandwidth for `ln e_i`, in units of `ln E`.
 pub fn bandwidth(h: &LogHistogram) -> f64 {
-    let (_, sd) = h.moments(f64::ln);
+    let (_, sd) = h.log_moments();
     let q = h.quantiles(&[0.25, 0.75]);
     let iqr = (q[1] / q[0]).ln();
     let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
@@ -196,7 +197,148 @@ pub fn bandwidth(h: &LogHistogram) -> f64 {
 
 /// `ln` of the kernel density of `ln e_i` at the grid points of `window` (`-inf` beyond the
 /// samples' range plus the kernel's reach).
+///
+/// **The filter.** The histogram's mass is binned onto the grid cells it covers and convolved
+/// with the kernel sampled at grid steps and cut at [`KERNEL_CUTOFF`] bandwidths. The
+/// convolution is direct, as `scipy.ndimage.gaussian_filter` does it: an observation's
+/// samples cover a few thousand grid points and the kernel reaches `5 h / DX`, 40 to 200
+/// points at 1e5 to 1e6 samples, so a direct pass (one vectorised multiply-add per point and
+/// occupied cell, each occupied cell adding its kernel to the contiguous run of points it
+/// reaches) costs fewer operations than an FFT of the padded length and is exact: no
+/// approximation error beyond rounding, and each point receives its terms in increasing cell
+/// order, as before. Cell edges are the cached grid energies times `e^(-DX/2)` (no `exp` per
+/// point), and the logarithm is a branch-free polynomial ([`ln_positive`], 2e-16 relative)
+/// in its own vectorisable pass, not libm's `ln`. `tests` compares it with the previous
+/// scalar implementation (scatter with libm `exp` and `ln`): the same support, and log
+/// densities within 1e-10 (relative densities; the cell masses move by rounding).
 pub fn ln_density(h: &LogHistogram, window: Range<usize>) -> LnLikelihood {
+    let empty = LnLikelihood {
+        start: 0,
+        values: Vec::new(),
+        below: f64::NEG_INFINITY,
+        above: f64::NEG_INFINITY,
+    };
+    if h.total() == 0 {
+        return empty;
+    }
+    let bw = bandwidth(h);
+    // Grid cells (x_j +- DX/2) covering the samples, and the histogram's mass in each.
+    let (first, last) = (index_of(h.min().ln()), index_of(h.max().ln()));
+    let half_step_down = (-0.5 * DX).exp();
+    let pts = points();
+    let edges: Vec<f64> = (first..=last + 1)
+        .map(|j| {
+            pts.get(j)
+                .map_or_else(|| (x(j) - 0.5 * DX).exp(), |p| p * half_step_down)
+        })
+        .collect();
+    let mass: Vec<f64> = h.cdf_many(&edges).windows(2).map(|w| w[1] - w[0]).collect();
+    let reach = (KERNEL_CUTOFF * bw / DX).ceil() as usize;
+    let mut kernel: Vec<f64> = (0..=2 * reach)
+        .map(|i| {
+            let z = (i as f64 - reach as f64) * DX / bw;
+            (-0.5 * z * z).exp()
+        })
+        .collect();
+    // Normalised so the discrete density integrates to exactly the histogram's mass.
+    let norm: f64 = kernel.iter().sum::<f64>() * DX;
+    kernel.iter_mut().for_each(|w| *w /= norm);
+    let lo = window.start.max(first.saturating_sub(reach));
+    let hi = window.end.min(last + reach + 1);
+    if lo >= hi {
+        return empty;
+    }
+    // Scatter each occupied cell's kernel onto the run of points it reaches: the kernel is
+    // symmetric (`z^2` is the same at +-z), so point j takes `kernel[j - k + reach]` and the
+    // run reads the kernel forwards, a multiply-add the compiler vectorises. With few samples
+    // most cells are empty and are skipped; each point still receives its terms in increasing
+    // cell order, so the sums equal a gather over every cell.
+    let mut density = vec![0.0; hi - lo];
+    scatter_kernels(&mut density, &mass, &kernel, first, reach, lo);
+    // Positive densities are far above the smallest normal number (the kernel is cut at 5
+    // bandwidths and the mass of an occupied cell is at least 1 / n), so the polynomial `ln`
+    // applies; a zero becomes -inf with a select, not a branch.
+    let values = density
+        .into_iter()
+        .map(|d| {
+            let l = ln_positive(d.max(f64::MIN_POSITIVE));
+            if d > 0.0 {
+                l
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
+        .collect();
+    LnLikelihood {
+        start: lo - window.start,
+        values,
+        ..empty
+    }
+}
+
+/// Adds `mass[k - first] * kernel[j - k + reach]` to `density[j - lo]` for every occupied
+/// cell `k` (in increasing order) and every point `j` of the density it reaches, on the best
+/// instruction set ([`Path::active`]): element-wise multiplies and adds, so every path gives
+/// the same bits.
+fn scatter_kernels(
+    density: &mut [f64],
+    mass: &[f64],
+    kernel: &[f64],
+    first: usize,
+    reach: usize,
+    lo: usize,
+) {
+    #[inline(always)]
+    fn body(
+        density: &mut [f64],
+        mass: &[f64],
+        kernel: &[f64],
+        first: usize,
+        reach: usize,
+        lo: usize,
+    ) {
+        let hi = lo + density.len();
+        for (k, &m) in (first..).zip(mass) {
+            if m == 0.0 {
+                continue;
+            }
+            let (j_lo, j_hi) = (k.saturating_sub(reach).max(lo), (k + reach + 1).min(hi));
+            if j_lo >= j_hi {
+                continue;
+            }
+            let w = &kernel[j_lo + reach - k..j_hi + reach - k];
+            for (d, &w) in density[j_lo - lo..j_hi - lo].iter_mut().zip(w) {
+                *d += m * w;
+            }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
+        unsafe fn avx512(d: &mut [f64], m: &[f64], w: &[f64], f: usize, r: usize, lo: usize) {
+            body(d, m, w, f, r, lo)
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(d: &mut [f64], m: &[f64], w: &[f64], f: usize, r: usize, lo: usize) {
+            body(d, m, w, f, r, lo)
+        }
+        match Path::active() {
+            // SAFETY: `Path::active` only returns a path the CPU has.
+            Path::Avx512 => return unsafe { avx512(density, mass, kernel, first, reach, lo) },
+            // SAFETY: as above.
+            Path::Avx2 => return unsafe { avx2(density, mass, kernel, first, reach, lo) },
+            Path::Scalar => {}
+        }
+    }
+    body(density, mass, kernel, first, reach, lo)
+}
+
+/// The previous implementation of [`ln_density`] (scalar scatter, libm `exp` per edge and
+/// `ln` per point), kept as the test oracle and the benchmarks' reference.
+/// `ln` of the kernel density of `ln e_i` at the grid points of `window` (`-inf` beyond the
+/// samples' range plus the kernel's reach).
+#[doc(hidden)]
+pub fn ln_density_before(h: &LogHistogram, window: Range<usize>) -> LnLikelihood {
     let empty = LnLikelihood {
         start: 0,
         values: Vec::new(),
@@ -255,6 +397,34 @@ pub fn ln_density(h: &LogHistogram, window: Range<usize>) -> LnLikelihood {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_density_matches_the_previous_implementation() {
+        use crate::sampler::{Control, ObservationModel};
+        let model = crate::sampler::tests::model();
+        // 1e6 samples, and a few hundred (most cells empty), on windows cutting the support.
+        for (samples, window) in [
+            (1_000_000, 0..super::super::grid::LEN),
+            (300, 0..super::super::grid::LEN),
+            (1_000_000, 21_000..21_500),
+        ] {
+            let s = ObservationModel::sample(&model, 3, samples, Control::default()).unwrap();
+            for h in s.histograms() {
+                let (fast, before) = (
+                    ln_density(h, window.clone()),
+                    ln_density_before(h, window.clone()),
+                );
+                assert_eq!(
+                    (fast.start, fast.values.len()),
+                    (before.start, before.values.len())
+                );
+                assert_eq!(fast.support(100_000), before.support(100_000));
+                for (a, b) in fast.values.iter().zip(&before.values) {
+                    assert!(a == b || (a - b).abs() < 1e-10, "{a} vs {b}");
+                }
+            }
+        }
+    }
 
     /// The oracle: each term added point by point, in order.
     fn dense_sum(len: usize, terms: &[&LnLikelihood]) -> Vec<f64> {

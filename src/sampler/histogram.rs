@@ -85,6 +85,15 @@ impl Accumulator {
         self.counts[slot(value)] += 1;
     }
 
+    /// Counts one value per slot (from [`slot`], so at most `SLOTS - 1`) without updating the
+    /// minimum and maximum; see [`Accumulator::bin`].
+    #[inline(always)]
+    pub fn bin_slots(&mut self, slots: &[u32]) {
+        for &s in slots {
+            self.counts[s as usize] += 1;
+        }
+    }
+
     /// Extends the recorded range to `[min, max]`.
     #[inline(always)]
     pub fn widen(&mut self, min: f64, max: f64) {
@@ -319,6 +328,42 @@ impl LogHistogram {
         self.moments(|x| x)
     }
 
+    /// Mean and standard deviation of `ln X`, bins at their midpoints: the same as
+    /// `moments(f64::ln)` to rounding, without a logarithm per bin. An interior bin's midpoint
+    /// is `2^e (1 + (k + 1/2) / 1024)`, so its log is `e ln 2` plus one of 1024 values
+    /// computed once; only the end bins, narrowed to the observed minimum and maximum, take a
+    /// logarithm.
+    pub fn log_moments(&self) -> (f64, f64) {
+        static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+        let per_octave = 1usize << MANTISSA_BITS;
+        let table = TABLE.get_or_init(|| {
+            (0..per_octave)
+                .map(|k| ((k as f64 + 0.5) / per_octave as f64).ln_1p())
+                .collect()
+        });
+        let (mut s1, mut s2) = (0.0, 0.0);
+        let last = self.counts.len().saturating_sub(1);
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let s = self.offset + i;
+            let v = if i == 0 || i == last || s == 0 || s == BINS + 1 {
+                let (lo, hi) = self.slot_range(s);
+                (0.5 * (lo + hi)).ln()
+            } else {
+                let j = s - 1;
+                let e = (j >> MANTISSA_BITS) as f64 + MIN_EXP as f64;
+                e * std::f64::consts::LN_2 + table[j & (per_octave - 1)]
+            };
+            s1 += c as f64 * v;
+            s2 += c as f64 * v * v;
+        }
+        let n = self.total as f64;
+        let mean = s1 / n;
+        (mean, (s2 / n - mean * mean).max(0.0).sqrt())
+    }
+
     /// Mean and standard deviation of `f(X)`, bins at their midpoints.
     pub fn moments(&self, f: impl Fn(f64) -> f64) -> (f64, f64) {
         let (mut s1, mut s2) = (0.0, 0.0);
@@ -351,6 +396,23 @@ mod tests {
         assert_eq!(lower_edge(BINS + 1), 2f64.powi(MAX_EXP));
         assert_eq!(slot(1e-9), 0);
         assert_eq!(slot(1e9), BINS + 1);
+    }
+
+    #[test]
+    fn log_moments_equal_moments_of_ln() {
+        let mut h = LogHistogram::new();
+        for i in 0..5000 {
+            h.add(0.37 * (1.0 + (i * 7919 % 5000) as f64 / 1700.0));
+        }
+        let (m, sd) = h.log_moments();
+        let (m2, sd2) = h.moments(f64::ln);
+        assert!(
+            (m - m2).abs() < 1e-13 && (sd - sd2).abs() < 1e-12 * sd2,
+            "{m} {sd} {m2} {sd2}"
+        );
+        let mut one = LogHistogram::new();
+        one.add(2.5);
+        assert_eq!(one.log_moments(), (2.5f64.ln(), 0.0));
     }
 
     #[test]

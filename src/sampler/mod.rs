@@ -22,6 +22,7 @@
 
 pub mod histogram;
 pub mod schedule;
+pub mod simd;
 pub mod state;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,7 +34,10 @@ use crate::config::{RunPlan, Sampler};
 use crate::data::{Observation, ObservationKind, PowerBasis};
 pub use histogram::{Accumulator, LogHistogram};
 pub use schedule::{Schedule, Shard, BATCHES};
+pub use simd::Path;
 pub use state::SampleState;
+
+use simd::{Extremes, Lanes, BLOCK};
 
 /// Samples per chunk: one RNG stream, one unit of scheduling and of progress reporting.
 pub const CHUNK_SAMPLES: u64 = 1 << 16;
@@ -183,71 +187,273 @@ impl ObservationModel {
         Ok(state.merged(0))
     }
 
-    /// The hot loop: `len` samples of chunk `chunk`; see the module documentation.
+    /// The hot loop: `len` samples of chunk `chunk`, on the best instruction set this CPU
+    /// has ([`Path::active`]); see the module documentation.
     pub fn sample_chunk(&self, acc: &mut Accumulators, seed: u64, chunk: u64, len: u64) {
-        let rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, self.stream_key, chunk));
-        // Copies of the loop, chosen once per chunk, not per sample: at the reference node the
-        // pooled values are the values; with MFU and peak factor both fixed (most published
-        // runs) `P k / (F m c)` is one constant and the loop needs no division.
-        let fixed_mc = match (self.mfu, self.peak_factor) {
-            (Sampler::Fixed(m), Sampler::Fixed(c)) => {
-                Some(self.pj_per_mac_at_full_utilisation / (m * c))
-            }
-            _ => None,
-        };
-        match (self.at_reference_node, fixed_mc) {
-            (false, None) => self.sample_loop::<true, false>(acc, rng, len, 0.0),
-            (false, Some(k)) => self.sample_loop::<true, true>(acc, rng, len, k),
-            (true, None) => self.sample_loop::<false, false>(acc, rng, len, 0.0),
-            (true, Some(k)) => self.sample_loop::<false, true>(acc, rng, len, k),
-        }
+        self.sample_chunk_on(Path::active(), acc, seed, chunk, len);
     }
 
-    /// `FIXED_MC`: MFU and peak factor are fixed and `bound_per_u` is `P k / (F m c)`.
-    #[inline(always)]
-    fn sample_loop<const POOLED: bool, const FIXED_MC: bool>(
+    /// [`ObservationModel::sample_chunk`] on a given path (benchmarks and the test that
+    /// every path gives the same bits). A path the CPU lacks falls back to the scalar build.
+    pub fn sample_chunk_on(
         &self,
+        path: Path,
         acc: &mut Accumulators,
-        mut rng: Xoshiro256PlusPlus,
+        seed: u64,
+        chunk: u64,
         len: u64,
-        bound_per_u: f64,
     ) {
-        let full = self.pj_per_mac_at_full_utilisation;
-        // Each histogram's extremes, kept in registers for the chunk (see Accumulator::bin).
-        let mut extremes = [(f64::INFINITY, f64::NEG_INFINITY); 4];
-        for _ in 0..len {
-            let m = self.mfu.draw(&mut rng);
-            let u = self.power_fraction.draw(&mut rng);
-            let c = self.peak_factor.draw(&mut rng);
-            let eta = self.software_efficiency.draw(&mut rng);
-            // Drawn even at the reference node (scale fixed 1, no random number used), so
-            // every observation's streams follow the same recipe.
-            let inv_s = self.inverse_node_scale.draw(&mut rng);
-            let bound = if FIXED_MC {
-                bound_per_u * u
-            } else {
-                full * u / (m * c)
-            };
-            let efficiency = bound * eta;
-            acc.bound.bin(bound);
-            acc.efficiency.bin(efficiency);
-            widen(&mut extremes[0], bound);
-            widen(&mut extremes[1], efficiency);
-            if POOLED {
-                let (pooled_bound, pooled_efficiency) = (bound * inv_s, efficiency * inv_s);
-                acc.pooled_bound.bin(pooled_bound);
-                acc.pooled_efficiency.bin(pooled_efficiency);
-                widen(&mut extremes[2], pooled_bound);
-                widen(&mut extremes[3], pooled_efficiency);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if path == Path::Avx512 && path.available() {
+                // SAFETY: the CPU has the features the function is compiled for.
+                return unsafe { chunk_avx512(self, acc, seed, chunk, len) };
+            }
+            if path == Path::Avx2 && path.available() {
+                // SAFETY: as above.
+                return unsafe { chunk_avx2(self, acc, seed, chunk, len) };
             }
         }
-        let [b, e, pb, pe] = extremes;
-        acc.bound.widen(b.0, b.1);
-        acc.efficiency.widen(e.0, e.1);
-        if POOLED {
-            acc.pooled_bound.widen(pb.0, pb.1);
-            acc.pooled_efficiency.widen(pe.0, pe.1);
+        let _ = path;
+        chunk_body(self, acc, seed, chunk, len)
+    }
+
+    /// Fills `out` with a block of draws of `sampler`: vectorised for the uniform, log-uniform,
+    /// normal and lognormal distributions; through `slow` (a scalar xoshiro256++ of the chunk)
+    /// for the triangular and beta ones, whose samplers branch.
+    #[inline(always)]
+    fn fill(
+        sampler: &Sampler,
+        lanes: &mut Lanes,
+        slow: &mut Option<Xoshiro256PlusPlus>,
+        slow_seed: u64,
+        bits: &mut [u64; BLOCK],
+        out: &mut [f64; BLOCK],
+    ) {
+        match *sampler {
+            Sampler::Fixed(v) => out.fill(v),
+            Sampler::Uniform { low, width } => {
+                lanes.uniforms(bits, out);
+                out.iter_mut().for_each(|x| *x = low + width * *x);
+            }
+            Sampler::LogUniform { ln_low, ln_width } => {
+                lanes.uniforms(bits, out);
+                out.iter_mut()
+                    .for_each(|x| *x = simd::exp_poly(ln_low + ln_width * *x));
+            }
+            Sampler::LogNormal { mu, sigma } => {
+                lanes.normals(bits, out);
+                out.iter_mut()
+                    .for_each(|x| *x = simd::exp_poly(mu + sigma * *x));
+            }
+            Sampler::Normal(d) => {
+                let (mean, sd) = (d.mean(), d.std_dev());
+                lanes.normals(bits, out);
+                out.iter_mut().for_each(|x| *x = mean + sd * *x);
+            }
+            Sampler::Triangular(_) | Sampler::Beta(_) => {
+                let rng = slow.get_or_insert_with(|| Xoshiro256PlusPlus::seed_from_u64(slow_seed));
+                out.iter_mut().for_each(|x| *x = sampler.draw(rng));
+            }
         }
+    }
+}
+
+/// The generic body of the hot loop; compiled once per [`Path`].
+#[inline(always)]
+fn chunk_body(model: &ObservationModel, acc: &mut Accumulators, seed: u64, chunk: u64, len: u64) {
+    // Copies of the loop, chosen once per chunk: at the reference node the pooled values are
+    // the values; with MFU and peak factor both fixed (most published runs) `P k / (F m c)` is
+    // one constant and the loop needs no division.
+    let fixed_mc = match (model.mfu, model.peak_factor) {
+        (Sampler::Fixed(m), Sampler::Fixed(c)) => {
+            Some(model.pj_per_mac_at_full_utilisation / (m * c))
+        }
+        _ => None,
+    };
+    match (model.at_reference_node, fixed_mc) {
+        (false, None) => block_loop::<true, false>(model, acc, seed, chunk, len, 0.0),
+        (false, Some(k)) => block_loop::<true, true>(model, acc, seed, chunk, len, k),
+        (true, None) => block_loop::<false, false>(model, acc, seed, chunk, len, 0.0),
+        (true, Some(k)) => block_loop::<false, true>(model, acc, seed, chunk, len, k),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn chunk_avx2(
+    model: &ObservationModel,
+    acc: &mut Accumulators,
+    seed: u64,
+    chunk: u64,
+    len: u64,
+) {
+    chunk_body(model, acc, seed, chunk, len)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
+unsafe fn chunk_avx512(
+    model: &ObservationModel,
+    acc: &mut Accumulators,
+    seed: u64,
+    chunk: u64,
+    len: u64,
+) {
+    chunk_body(model, acc, seed, chunk, len)
+}
+
+/// The arrays of one block.
+struct Block {
+    bits: [u64; BLOCK],
+    m: [f64; BLOCK],
+    u: [f64; BLOCK],
+    c: [f64; BLOCK],
+    eta: [f64; BLOCK],
+    inv_s: [f64; BLOCK],
+    values: [[f64; BLOCK]; 4],
+    slots: [[u32; BLOCK]; 4],
+}
+
+/// `FIXED_MC`: MFU and peak factor are fixed and `bound_per_u` is `P k / (F m c)`.
+#[inline(always)]
+fn block_loop<const POOLED: bool, const FIXED_MC: bool>(
+    model: &ObservationModel,
+    acc: &mut Accumulators,
+    seed: u64,
+    chunk: u64,
+    len: u64,
+    bound_per_u: f64,
+) {
+    let stream = stream_seed(seed, model.stream_key, chunk);
+    let mut lanes = Lanes::new(stream);
+    let mut slow = None;
+    let slow_seed = splitmix64(stream ^ 0x5EED_5EED_5EED_5EED);
+    let full = model.pj_per_mac_at_full_utilisation;
+    let mut b = Box::new(Block {
+        bits: [0; BLOCK],
+        m: [0.0; BLOCK],
+        u: [0.0; BLOCK],
+        c: [0.0; BLOCK],
+        eta: [0.0; BLOCK],
+        inv_s: [0.0; BLOCK],
+        values: [[0.0; BLOCK]; 4],
+        slots: [[0; BLOCK]; 4],
+    });
+    let b = &mut *b;
+    let mut extremes = [Extremes::default(); 4];
+    let used = if POOLED { 4 } else { 2 };
+    let mut done = 0u64;
+    while done < len {
+        let n = (len - done).min(BLOCK as u64) as usize;
+        // Inputs in a fixed order, each a whole block: MFU, power fraction, peak factor,
+        // software efficiency, inverse node scale (fixed ones draw nothing).
+        if !FIXED_MC {
+            ObservationModel::fill(
+                &model.mfu,
+                &mut lanes,
+                &mut slow,
+                slow_seed,
+                &mut b.bits,
+                &mut b.m,
+            );
+        }
+        ObservationModel::fill(
+            &model.power_fraction,
+            &mut lanes,
+            &mut slow,
+            slow_seed,
+            &mut b.bits,
+            &mut b.u,
+        );
+        if !FIXED_MC {
+            ObservationModel::fill(
+                &model.peak_factor,
+                &mut lanes,
+                &mut slow,
+                slow_seed,
+                &mut b.bits,
+                &mut b.c,
+            );
+        }
+        ObservationModel::fill(
+            &model.software_efficiency,
+            &mut lanes,
+            &mut slow,
+            slow_seed,
+            &mut b.bits,
+            &mut b.eta,
+        );
+        if POOLED {
+            match &model.inverse_node_scale {
+                InverseScale::Direct(s) => ObservationModel::fill(
+                    s,
+                    &mut lanes,
+                    &mut slow,
+                    slow_seed,
+                    &mut b.bits,
+                    &mut b.inv_s,
+                ),
+                InverseScale::Divide(s) => {
+                    ObservationModel::fill(
+                        s,
+                        &mut lanes,
+                        &mut slow,
+                        slow_seed,
+                        &mut b.bits,
+                        &mut b.inv_s,
+                    );
+                    b.inv_s.iter_mut().for_each(|x| *x = 1.0 / *x);
+                }
+            }
+        }
+        let [bound, efficiency, pooled_bound, pooled_efficiency] = &mut b.values;
+        for i in 0..BLOCK {
+            let bd = if FIXED_MC {
+                bound_per_u * b.u[i]
+            } else {
+                full * b.u[i] / (b.m[i] * b.c[i])
+            };
+            let e = bd * b.eta[i];
+            bound[i] = bd;
+            efficiency[i] = e;
+            if POOLED {
+                pooled_bound[i] = bd * b.inv_s[i];
+                pooled_efficiency[i] = e * b.inv_s[i];
+            }
+        }
+        for ((values, slots), ext) in b
+            .values
+            .iter()
+            .zip(&mut b.slots)
+            .zip(&mut extremes)
+            .take(used)
+        {
+            simd::slots(values, slots);
+            if n == BLOCK {
+                ext.block(values);
+            } else {
+                ext.some(&values[..n]);
+            }
+        }
+        // The increments: scalar, one histogram at a time.
+        acc.bound.bin_slots(&b.slots[0][..n]);
+        acc.efficiency.bin_slots(&b.slots[1][..n]);
+        if POOLED {
+            acc.pooled_bound.bin_slots(&b.slots[2][..n]);
+            acc.pooled_efficiency.bin_slots(&b.slots[3][..n]);
+        }
+        done += n as u64;
+    }
+    let hists = [
+        &mut acc.bound,
+        &mut acc.efficiency,
+        &mut acc.pooled_bound,
+        &mut acc.pooled_efficiency,
+    ];
+    for (h, e) in hists.into_iter().zip(&extremes).take(used) {
+        let (lo, hi) = e.reduce();
+        h.widen(lo, hi);
     }
 }
 
@@ -290,32 +496,11 @@ pub fn software_efficiency(plan: &RunPlan, obs: &Observation) -> Sampler {
     }
 }
 
-/// Extends `(min, max)` to include `v`; plain comparisons (no NaN can occur here).
-#[inline(always)]
-fn widen(range: &mut (f64, f64), v: f64) {
-    if v < range.0 {
-        range.0 = v;
-    }
-    if v > range.1 {
-        range.1 = v;
-    }
-}
-
 /// How `1 / s` is drawn: directly from the reciprocal's distribution, or by dividing.
 #[derive(Debug, Clone)]
 enum InverseScale {
     Direct(Sampler),
     Divide(Sampler),
-}
-
-impl InverseScale {
-    #[inline(always)]
-    fn draw(&self, rng: &mut Xoshiro256PlusPlus) -> f64 {
-        match self {
-            InverseScale::Direct(s) => s.draw(rng),
-            InverseScale::Divide(s) => 1.0 / s.draw(rng),
-        }
-    }
 }
 
 /// The seed of chunk `chunk` of the observation with key `key`: SplitMix64 finalisers mix the
@@ -339,7 +524,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
