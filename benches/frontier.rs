@@ -25,7 +25,10 @@ fn shipped() -> (config::RunPlan, Dataset) {
 
 fn fits(c: &mut Criterion) {
     let (plan, dataset) = shipped();
-    let alts: Vec<_> = alternatives(&plan.prior).into_iter().map(|a| a.prior).collect();
+    let alts: Vec<_> = alternatives(&plan.prior)
+        .into_iter()
+        .map(|a| a.prior)
+        .collect();
     let mut group = c.benchmark_group("frontier_shipped");
     group.sample_size(10);
     group.bench_function("fit", |b| {
@@ -34,8 +37,7 @@ fn fits(c: &mut Criterion) {
     group.bench_function("fit_with_3_alternative_priors", |b| {
         b.iter(|| {
             black_box(
-                frontier::fit_with_alternatives(&plan, &dataset, &alts, Stop::NEVER)
-                    .expect("fits"),
+                frontier::fit_with_alternatives(&plan, &dataset, &alts, Stop::NEVER).expect("fits"),
             )
         })
     });
