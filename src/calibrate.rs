@@ -553,133 +553,131 @@ fn accelerator_rows(
     Ok(rows)
 }
 
-/// The frontier's rows of `quantiles.csv`: observed nodes, the pooled row, and scaled rows at
-/// nodes without observations. Quadrature has no Monte Carlo error: its MCSE is 0.
+/// One precision of a method computed by quadrature (frontier, bound): the pooled posterior
+/// at the reference node and each observed node's, with their observation counts.
+struct QuadratureRows {
+    precision: Precision,
+    pooled: (usize, Result<Posterior, Contradiction>),
+    observed: Vec<(String, usize, Result<Posterior, Contradiction>)>,
+}
+
+/// The rows of `quantiles.csv` of a quadrature method: observed nodes, scaled rows (the pooled
+/// posterior times the node's scale) where a node has no observations, and the pooled row.
+/// Quadrature has no Monte Carlo error: its MCSE is 0.
+fn quadrature_groups(
+    method: Method,
+    plan: &RunPlan,
+    rows: Vec<QuadratureRows>,
+    levels: &[f64],
+    per_obs: u64,
+) -> Vec<GroupResult> {
+    let group =
+        |node: &str, precision, basis, n: usize, p: Result<NodePosterior, Contradiction>| {
+            GroupResult {
+                method,
+                node: node.to_string(),
+                precision,
+                basis,
+                n_observations: n,
+                samples: n as u64 * per_obs,
+                outcome: p.map(|p| {
+                    let s = Summary {
+                        mcse: vec![Some(0.0); levels.len()],
+                        ..summarize(&p, levels, &[])
+                    };
+                    (p, s)
+                }),
+            }
+        };
+    let mut out = Vec::new();
+    for r in rows {
+        let (n_pooled, pooled) = r.pooled;
+        for scale in &plan.nodes {
+            out.push(
+                match r.observed.iter().find(|(node, _, _)| *node == scale.node) {
+                    Some((node, n, p)) => group(
+                        node,
+                        r.precision,
+                        Basis::Observed,
+                        *n,
+                        p.clone().map(NodePosterior::Direct),
+                    ),
+                    None => group(
+                        &scale.node,
+                        r.precision,
+                        Basis::Scaled,
+                        n_pooled,
+                        pooled.clone().map(|p| NodePosterior::Scaled {
+                            pooled: p,
+                            kernel: ScaleKernel::new(&scale.scale),
+                        }),
+                    ),
+                },
+            );
+        }
+        out.push(group(
+            &plan.reference_node,
+            r.precision,
+            Basis::Pooled,
+            n_pooled,
+            pooled.map(NodePosterior::Direct),
+        ));
+    }
+    out
+}
+
+/// The frontier's rows of `quantiles.csv`.
 fn frontier_groups(
     plan: &RunPlan,
     fit: &FrontierFit,
     levels: &[f64],
     per_obs: u64,
 ) -> Vec<GroupResult> {
-    let summary = |p: &NodePosterior| Summary {
-        mcse: vec![Some(0.0); levels.len()],
-        ..summarize(p, levels, &[])
-    };
-    let mut out = Vec::new();
-    for precision in Precision::ALL {
-        let Some(pooled) = fit
-            .groups
-            .iter()
-            .find(|g| g.pooled && g.precision == precision)
-        else {
-            continue;
-        };
-        for scale in &plan.nodes {
-            let observed = fit
+    let rows = Precision::ALL
+        .into_iter()
+        .filter_map(|precision| {
+            let pooled = fit
                 .groups
                 .iter()
-                .find(|g| !g.pooled && g.precision == precision && g.node == scale.node);
-            let (basis, n, outcome) = match observed {
-                Some(g) => (
-                    Basis::Observed,
-                    g.n_observations,
-                    g.posterior.clone().map(NodePosterior::Direct),
-                ),
-                None => (
-                    Basis::Scaled,
-                    pooled.n_observations,
-                    pooled.posterior.clone().map(|p| NodePosterior::Scaled {
-                        pooled: p,
-                        kernel: ScaleKernel::new(&scale.scale),
-                    }),
-                ),
-            };
-            out.push(GroupResult {
-                method: Method::Frontier,
-                node: scale.node.clone(),
+                .find(|g| g.pooled && g.precision == precision)?;
+            Some(QuadratureRows {
                 precision,
-                basis,
-                n_observations: n,
-                samples: n as u64 * per_obs,
-                outcome: outcome.map(|p| {
-                    let s = summary(&p);
-                    (p, s)
-                }),
-            });
-        }
-        out.push(GroupResult {
-            method: Method::Frontier,
-            node: plan.reference_node.clone(),
-            precision,
-            basis: Basis::Pooled,
-            n_observations: pooled.n_observations,
-            samples: pooled.n_observations as u64 * per_obs,
-            outcome: pooled.posterior.clone().map(|p| {
-                let p = NodePosterior::Direct(p);
-                let s = summary(&p);
-                (p, s)
-            }),
-        });
-    }
-    out
+                pooled: (pooled.n_observations, pooled.posterior.clone()),
+                observed: fit
+                    .groups
+                    .iter()
+                    .filter(|g| !g.pooled && g.precision == precision)
+                    .map(|g| (g.node.clone(), g.n_observations, g.posterior.clone()))
+                    .collect(),
+            })
+        })
+        .collect();
+    quadrature_groups(Method::Frontier, plan, rows, levels, per_obs)
 }
 
 /// The bound's rows of `quantiles.csv`: each observed node's ceiling, the pooled ceiling at
 /// the reference node, and that times a node's scale where a node has no observations.
-/// Quadrature has no Monte Carlo error: its MCSE is 0.
 fn bound_groups(
     plan: &RunPlan,
     ceilings: &Ceilings,
     levels: &[f64],
     per_obs: u64,
 ) -> Vec<GroupResult> {
-    let summary = |p: &NodePosterior| Summary {
-        mcse: vec![Some(0.0); levels.len()],
-        ..summarize(p, levels, &[])
-    };
-    let mut out = Vec::new();
-    for (precision, n_pooled, pooled) in &ceilings.pooled {
-        let pooled = pooled.posterior();
-        for scale in &plan.nodes {
-            let observed = ceilings
+    let rows = ceilings
+        .pooled
+        .iter()
+        .map(|(precision, n_pooled, pooled)| QuadratureRows {
+            precision: *precision,
+            pooled: (*n_pooled, Ok(pooled.posterior())),
+            observed: ceilings
                 .nodes
                 .iter()
-                .find(|(node, p, _, _)| p == precision && *node == scale.node);
-            let (basis, n, p) = match observed {
-                Some((_, _, n, c)) => (Basis::Observed, *n, ceiling::node_posterior(c)),
-                None => (
-                    Basis::Scaled,
-                    *n_pooled,
-                    NodePosterior::Scaled {
-                        pooled: pooled.clone(),
-                        kernel: ScaleKernel::new(&scale.scale),
-                    },
-                ),
-            };
-            let s = summary(&p);
-            out.push(GroupResult {
-                method: Method::Bound,
-                node: scale.node.clone(),
-                precision: *precision,
-                basis,
-                n_observations: n,
-                samples: n as u64 * per_obs,
-                outcome: Ok((p, s)),
-            });
-        }
-        let p = NodePosterior::Direct(pooled);
-        let s = summary(&p);
-        out.push(GroupResult {
-            method: Method::Bound,
-            node: plan.reference_node.clone(),
-            precision: *precision,
-            basis: Basis::Pooled,
-            n_observations: *n_pooled,
-            samples: *n_pooled as u64 * per_obs,
-            outcome: Ok((p, s)),
-        });
-    }
-    out
+                .filter(|(_, p, _, _)| p == precision)
+                .map(|(node, _, n, c)| (node.clone(), *n, Ok(c.posterior())))
+                .collect(),
+        })
+        .collect();
+    quadrature_groups(Method::Bound, plan, rows, levels, per_obs)
 }
 
 /// The bound's rows of `accelerators.csv` for one spec: the chip's own ceiling, and the

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use super::frontier::units::{accelerator_units, AcceleratorUnit, RunPower, RunUnit};
 use super::grid::{self, DX, LEN};
-use super::{NodePosterior, Posterior};
+use super::Posterior;
 use crate::config::{Dist, RunPlan};
 use crate::data::{Dataset, PowerBasis, Precision};
 
@@ -132,11 +132,6 @@ pub fn ceilings(plan: &RunPlan, dataset: &Dataset) -> Ceilings {
         pooled,
         accelerators,
     }
-}
-
-/// The ceiling of the node's group as the quantity the summary and `quantiles.csv` report.
-pub fn node_posterior(c: &Ceiling) -> NodePosterior {
-    NodePosterior::Direct(c.posterior())
 }
 
 /// Cell masses of `ln X` on the posterior grid: `(offset d, Pr(ln X in cell d))`, cells of
