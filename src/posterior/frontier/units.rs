@@ -112,17 +112,17 @@ impl AcceleratorUnit {
 pub fn accelerator_units(plan: &RunPlan, dataset: &Dataset) -> Vec<AcceleratorUnit> {
     let k = plan.flops_per_mac;
     let mut units: Vec<AcceleratorUnit> = Vec::new();
+    // Indexed, not searched: a scale run has 10,000 accelerators and 100,000 observations.
+    let mut index: std::collections::HashMap<(&str, Precision), usize> =
+        std::collections::HashMap::new();
     let power_kernel = |basis: PowerBasis| match basis {
         PowerBasis::BoardTdp => log_kernel(&plan.power_fraction),
         PowerBasis::ChipMeasuredMean => OffsetKernel::point(0.0),
     };
     for (i, obs) in dataset.observations.iter().enumerate() {
-        let unit = match units
-            .iter_mut()
-            .position(|u| u.accelerator == obs.accelerator && u.precision == obs.precision)
-        {
-            Some(p) => &mut units[p],
-            None => {
+        let position = *index
+            .entry((obs.accelerator.as_str(), obs.precision))
+            .or_insert_with(|| {
                 let spec = dataset
                     .accelerator(&obs.accelerator, obs.precision)
                     .expect("checked: every observation's accelerator exists");
@@ -140,9 +140,9 @@ pub fn accelerator_units(plan: &RunPlan, dataset: &Dataset) -> Vec<AcceleratorUn
                     own: Vec::new(),
                     power_kernel: power_kernel(spec.power_basis),
                 });
-                units.last_mut().expect("just pushed")
-            }
-        };
+                units.len() - 1
+            });
+        let unit = &mut units[position];
         let run = run_unit(plan, i, obs);
         if run.power == RunPower::SharedFraction && obs.power_basis == PowerBasis::BoardTdp {
             unit.shared.push(run);
