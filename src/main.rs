@@ -58,9 +58,14 @@ enum Command {
         /// summary then goes to stderr.
         #[arg(long, value_parser = Format::parse)]
         format: Option<Format>,
-        /// No progress bar and no summary: only errors (and the table --format asks for).
+        /// No progress bar and no summary: only errors, warnings (stderr) and the table
+        /// --format asks for.
         #[arg(long, short)]
         quiet: bool,
+        /// Treat the input warnings `mfucal validate` prints (a TDP typed in kW, an MFU above
+        /// 0.75, ...) as errors: exit 1 before sampling, nothing written.
+        #[arg(long)]
+        strict: bool,
         /// Replace --out even if it is a folder mfucal did not write (never a file, nor the
         /// folder of the inputs).
         #[arg(long)]
@@ -315,6 +320,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             shard,
             format,
             quiet,
+            strict,
             force,
             no_wait,
         } => {
@@ -345,22 +351,33 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 return Ok(shard::run_shard(&options)?.into());
             }
             let prepared = run::prepare_run(&options)?;
-            if !quiet {
-                for warning in &prepared.warnings {
-                    eprintln!("warning: {warning}");
-                }
+            // Warnings go to stderr whatever --quiet says: a units typo must not pass silently.
+            for warning in prepared.data_warnings.iter().chain(&prepared.warnings) {
+                eprintln!("warning: {warning}");
+            }
+            if strict && !prepared.data_warnings.is_empty() {
+                let n = prepared.data_warnings.len();
+                anyhow::bail!(
+                    "--strict: {n} input warning{} above; fix the inputs or drop --strict; nothing was written",
+                    if n == 1 { "" } else { "s" }
+                );
             }
             let report = prepared.execute(&options)?;
+            let warnings = report.warnings();
             let summary = if quiet {
                 String::new()
             } else {
                 report.summary()
             };
             Ok(match format {
-                None => summary.into(),
+                None => Printed {
+                    stdout: summary.into_bytes(),
+                    stderr: warnings,
+                    exit: 0,
+                },
                 Some(f) => Printed {
                     stdout: quantile_table::render(&report.plan, &report.calibration, f),
-                    stderr: summary,
+                    stderr: summary + &warnings,
                     exit: 0,
                 },
             })
@@ -375,7 +392,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
         } => {
             check_threads(threads)?;
             let cancel = cancel_on_signals()?;
-            Ok(shard::merge(&shard::MergeOptions {
+            let report = shard::merge(&shard::MergeOptions {
                 shards,
                 out,
                 config,
@@ -383,9 +400,12 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 force,
                 no_wait,
                 cancel: Some(&cancel),
-            })?
-            .summary()
-            .into())
+            })?;
+            Ok(Printed {
+                stdout: report.summary().into_bytes(),
+                stderr: report.warnings(),
+                exit: 0,
+            })
         }
         Command::Diff {
             old,

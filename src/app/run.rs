@@ -88,6 +88,9 @@ pub struct Prepared {
     pub(crate) inputs: Vec<(String, String)>,
     /// Things to tell the user before the run starts (an estimated long duration).
     pub warnings: Vec<String>,
+    /// What `mfucal validate` warns about in the inputs (a TDP typed in kW, an HFU as MFU):
+    /// shown before the run too, and errors under `run --strict`.
+    pub data_warnings: Vec<String>,
 }
 
 /// Validates everything and estimates the run; nothing is sampled or written yet.
@@ -181,12 +184,17 @@ pub(crate) fn prepare(
             if threads == 1 { "" } else { "s" }
         ));
     }
+    let data_warnings = crate::data::warnings::check(&plan, &dataset)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     Ok(Prepared {
         plan,
         dataset,
         pool,
         inputs,
         warnings,
+        data_warnings,
     })
 }
 
@@ -552,6 +560,28 @@ fn answer_table(plan: &RunPlan, cal: &Calibration, analyses: &Analyses) -> Strin
 }
 
 impl RunReport {
+    /// One `warning: ...` line per contradicted row, for stderr (also under `--quiet`).
+    pub fn warnings(&self) -> String {
+        let mut s = String::new();
+        // Scaled rows repeat their pooled row's contradiction; name each once.
+        for (g, c) in self
+            .calibration
+            .contradictions()
+            .filter(|(g, _)| g.basis != Basis::Scaled)
+        {
+            let _ = writeln!(
+                s,
+                "warning: {} {} {} ({}): {}",
+                g.method.name(),
+                g.node,
+                g.precision.name(),
+                g.basis.name(),
+                c.message
+            );
+        }
+        s
+    }
+
     /// One screen: the observed and pooled posteriors, contradictions, where files went, and
     /// what moved since the folder's previous contents.
     pub fn summary(&self) -> String {
@@ -609,21 +639,6 @@ impl RunReport {
             "(pJ/MAC at {} FLOPs per MAC; scaled nodes in quantiles.csv)",
             plan.flops_per_mac
         );
-        // Scaled rows repeat their pooled row's contradiction; name each once.
-        for (g, c) in cal
-            .contradictions()
-            .filter(|(g, _)| g.basis != Basis::Scaled)
-        {
-            let _ = writeln!(
-                s,
-                "warning: {} {} {} ({}): {}",
-                g.method.name(),
-                g.node,
-                g.precision.name(),
-                g.basis.name(),
-                c.message
-            );
-        }
         let f = &self.facts;
         if let Some(target) = f.target_mcse {
             let reached = f
