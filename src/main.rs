@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use mfucal::app::diff::DiffOptions;
 use mfucal::app::import_epoch::ImportOptions;
 use mfucal::app::limit::LimitInput;
-use mfucal::app::{check, diff, import_epoch, limit, run, shard, validate};
+use mfucal::app::{check, diff, import_epoch, limit, list, run, shard, validate};
 use mfucal::config::Overrides;
 use mfucal::data::Precision;
 use mfucal::export::{quantile_table, Format};
@@ -121,6 +121,18 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// List the accelerators, nodes or observations of the config's datasets (the ids other
+    /// commands accept).
+    List {
+        /// accelerators, nodes or observations.
+        what: ListWhat,
+        /// Output format: table (aligned columns) or csv.
+        #[arg(long, default_value = "table", value_parser = ["table", "csv"])]
+        format: String,
+        /// Config file naming the datasets.
+        #[arg(long, default_value = "configs/default.toml")]
+        config: PathBuf,
+    },
     /// Check the config and datasets without sampling.
     Validate {
         #[arg(long, default_value = "configs/default.toml")]
@@ -167,6 +179,13 @@ enum Command {
         #[arg(long, value_name = "P")]
         fail_if_contradicted: Option<f64>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ListWhat {
+    Accelerators,
+    Nodes,
+    Observations,
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {
@@ -435,6 +454,23 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             cancel: Some(cancel_on_signals()?),
         })?
         .into()),
+        Command::List {
+            what,
+            format,
+            config,
+        } => {
+            let what = match what {
+                ListWhat::Accelerators => list::What::Accelerators,
+                ListWhat::Nodes => list::What::Nodes,
+                ListWhat::Observations => list::What::Observations,
+            };
+            let (header, rows) = list::list(&config, what)?;
+            Ok(Printed {
+                stdout: list::render(&header, &rows, format == "csv")?,
+                stderr: String::new(),
+                exit: 0,
+            })
+        }
         Command::Validate { config } => validate::validate(&config).map(Printed::from),
         Command::Limit {
             accelerator,

@@ -88,6 +88,20 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
         if nodes.is_empty() {
             bail!("no {} observation in the dataset", precision.name());
         }
+        let known_node = plan.nodes.iter().any(|n| n.node == node)
+            || dataset.accelerators.iter().any(|a| a.node == node);
+        if !known_node {
+            bail!(
+                "unknown node '{node}'{}; `mfucal list nodes` lists them",
+                crate::suggest::did_you_mean(
+                    &node,
+                    plan.nodes
+                        .iter()
+                        .map(|n| n.node.as_str())
+                        .chain(dataset.accelerators.iter().map(|a| a.node.as_str()))
+                )
+            );
+        }
         bail!(
             "no {} observation at {node}; {} observations are at {}",
             precision.name(),

@@ -5,6 +5,7 @@ pub mod check;
 pub mod diff;
 pub mod import_epoch;
 pub mod limit;
+pub mod list;
 pub mod progress;
 pub mod run;
 pub mod shard;
