@@ -38,14 +38,15 @@ enum Command {
         /// Output folder; default results/<name from the config>.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Samples per observation (overrides sampling.samples_per_observation).
-        #[arg(long)]
+        /// Samples per observation (overrides sampling.samples_per_observation); 3e7 is
+        /// accepted.
+        #[arg(long, value_parser = parse_count)]
         samples: Option<u64>,
         /// Random seed (overrides sampling.seed).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_count)]
         seed: Option<u64>,
         /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
         /// Sample in rounds until every reported quantile's Monte Carlo standard error is
         /// below this fraction of it (e.g. 0.001).
@@ -82,7 +83,8 @@ enum Command {
         /// Config file; default: the one the shards recorded.
         #[arg(long)]
         config: Option<PathBuf>,
-        #[arg(long)]
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
         /// Replace --out even if it is a folder mfucal did not write.
         #[arg(long)]
@@ -186,6 +188,15 @@ enum ListWhat {
     Accelerators,
     Nodes,
     Observations,
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    mfucal::units::parse_count(s)
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n = parse_count(s)?;
+    usize::try_from(n).map_err(|_| format!("'{s}' is out of range"))
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {
