@@ -111,6 +111,10 @@ enum Command {
         /// Markdown: show every row, not only the marked ones.
         #[arg(long)]
         all: bool,
+        /// Exit with status 1 when any row moved past --threshold (0 otherwise), as
+        /// `git diff --exit-code` does: for scripts and CI.
+        #[arg(long)]
+        exit_code: bool,
     },
     /// Add accelerators from Epoch AI's "Data on Machine Learning Hardware" CSV to our dataset.
     ImportEpoch {
@@ -443,17 +447,21 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             format,
             threshold,
             all,
-        } => Ok(Printed {
-            stdout: diff::diff(&DiffOptions {
+            exit_code,
+        } => {
+            let report = diff::diff(&DiffOptions {
                 old,
                 new,
                 format,
                 threshold,
                 all_rows: all,
-            })?,
-            stderr: String::new(),
-            exit: 0,
-        }),
+            })?;
+            Ok(Printed {
+                stdout: report.text,
+                stderr: String::new(),
+                exit: u8::from(exit_code && report.moved),
+            })
+        }
         Command::ImportEpoch {
             epoch_csv,
             out,

@@ -186,3 +186,24 @@ fn run_format_prints_the_table_and_quiet_prints_nothing() {
     let plain = f.run(&[]);
     assert_eq!(stderr(&plain), "");
 }
+
+#[test]
+fn diff_exit_code_is_one_when_a_row_moved_past_the_threshold() {
+    let (f, _) = two_runs();
+    let diff = |args: &[&str]| {
+        let mut all = vec!["diff"];
+        all.extend_from_slice(args);
+        f.mfucal(&all)
+    };
+    // The new observation moves the 4 nm rows by more than 5 %.
+    let moved = diff(&["old", "out", "--exit-code"]);
+    assert_eq!(moved.status.code(), Some(1), "{}", stderr(&moved));
+    assert_eq!(stderr(&moved), "");
+    assert!(!stdout(&moved).is_empty(), "the report is still printed");
+    // Without the flag, or when nothing moved (a folder against itself, or a threshold above
+    // every change), the status is 0.
+    assert_eq!(diff(&["old", "out"]).status.code(), Some(0));
+    assert_eq!(diff(&["out", "out", "--exit-code"]).status.code(), Some(0));
+    let huge = diff(&["old", "out", "--exit-code", "--threshold", "1000000"]);
+    assert_eq!(huge.status.code(), Some(0), "{}", stdout(&huge));
+}
