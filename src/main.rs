@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use mfucal::app::diff::DiffOptions;
 use mfucal::app::import_epoch::ImportOptions;
 use mfucal::app::limit::LimitInput;
-use mfucal::app::{check, diff, import_epoch, limit, list, run, shard, validate};
+use mfucal::app::{check, diff, import_epoch, limit, list, run, shard, show, validate};
 use mfucal::config::Overrides;
 use mfucal::data::Precision;
 use mfucal::export::{quantile_table, Format};
@@ -126,6 +126,25 @@ enum Command {
         /// Overwrite existing rows that disagree with Epoch (default: report them only).
         #[arg(long)]
         replace: bool,
+    },
+    /// Show a results folder's quotable figures without re-running: per node and precision the
+    /// headline median and 90 % interval, the ceiling, the tightest observation and flags.
+    Show {
+        /// Results folder written by `mfucal run`.
+        #[arg(default_value = "results/default")]
+        dir: PathBuf,
+        /// Only this process node (e.g. 7nm).
+        #[arg(long)]
+        node: Option<String>,
+        /// Only this accelerator's node and precisions, and its own rows (e.g. h100-sxm).
+        #[arg(long)]
+        accelerator: Option<String>,
+        /// Only this precision (tf32, bf16, fp16, fp8 or int8).
+        #[arg(long)]
+        precision: Option<String>,
+        /// markdown, csv or json instead of the terminal table.
+        #[arg(long, value_parser = Format::parse)]
+        format: Option<Format>,
     },
     /// List the accelerators, nodes or observations of the config's datasets (the ids other
     /// commands accept).
@@ -473,6 +492,23 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             cancel: Some(cancel_on_signals()?),
         })?
         .into()),
+        Command::Show {
+            dir,
+            node,
+            accelerator,
+            precision,
+            format,
+        } => Ok(Printed {
+            stdout: show::show(&show::ShowOptions {
+                dir,
+                node,
+                accelerator,
+                precision,
+                format,
+            })?,
+            stderr: String::new(),
+            exit: 0,
+        }),
         Command::List {
             what,
             format,

@@ -140,6 +140,16 @@ pub fn list(config_path: &Path, what: What) -> Result<(Vec<&'static str>, Vec<Ve
 
 /// An aligned table (left-aligned columns two spaces apart), or CSV when `csv`.
 pub fn render(header: &[&str], rows: &[Vec<String>], csv: bool) -> Result<Vec<u8>> {
+    render_cut(header, rows, csv, MAX_CELL)
+}
+
+/// [`render`] with cells of the table cut at `max_cell` characters.
+pub fn render_cut(
+    header: &[&str],
+    rows: &[Vec<String>],
+    csv: bool,
+    max_cell: usize,
+) -> Result<Vec<u8>> {
     if csv {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(header)?;
@@ -151,7 +161,7 @@ pub fn render(header: &[&str], rows: &[Vec<String>], csv: bool) -> Result<Vec<u8
     // Sources run to 200 characters: the table cuts cells to stay on a screen; CSV keeps all.
     let rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| cut(c, MAX_CELL)).collect())
+        .map(|r| r.iter().map(|c| cut(c, max_cell)).collect())
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &rows {

@@ -9,4 +9,5 @@ pub mod list;
 pub mod progress;
 pub mod run;
 pub mod shard;
+pub mod show;
 pub mod validate;
