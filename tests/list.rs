@@ -104,7 +104,8 @@ fn unknown_ids_suggest_the_close_ones() {
     ]);
     assert_eq!(check.status.code(), Some(1));
     assert!(
-        stderr(&check).starts_with("error: unknown node '7mn'; did you mean 7nm?"),
+        stderr(&check)
+            == "error: no bf16 observation at 7mn; bf16 observations are at 4nm, 7nm; did you mean 7nm?\n",
         "{}",
         stderr(&check)
     );
