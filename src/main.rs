@@ -212,9 +212,6 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 force,
                 no_wait,
             };
-            if shard.is_some() {
-                return Ok(shard::run_shard(&options)?.into());
-            }
             let prepared = run::prepare_run(&options)?;
             // Warnings go to stderr whatever --quiet says: a units typo must not pass silently.
             for warning in prepared.data_warnings.iter().chain(&prepared.warnings) {
@@ -226,6 +223,9 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                     "--strict: {n} input warning{} above; fix the inputs or drop --strict; nothing was written",
                     if n == 1 { "" } else { "s" }
                 );
+            }
+            if shard.is_some() {
+                return Ok(shard::run_shard(prepared, &options)?.into());
             }
             let report = prepared.execute(&options)?;
             let warnings = report.warnings();

@@ -68,3 +68,19 @@ fn strict_passes_clean_inputs() {
     assert_eq!((stdout(&run).as_str(), stderr(&run).as_str()), ("", ""));
     assert!(f.path("out/summary.md").is_file());
 }
+
+#[test]
+fn a_shard_run_warns_and_obeys_strict_too() {
+    let f = kilowatt_typo();
+    let strict = f.run(&["--shard", "1/2", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(stderr(&strict).contains("warning: ") && stderr(&strict).contains("error: --strict"));
+    assert_eq!(top_level(&f), ["configs", "datasets"]);
+    let shard = f.run(&["--shard", "1/2", "--quiet"]);
+    assert!(shard.status.success(), "{}", stderr(&shard));
+    assert!(
+        stderr(&shard).contains("a100-sxm bf16"),
+        "{}",
+        stderr(&shard)
+    );
+}
