@@ -178,6 +178,12 @@ fn run_format_prints_the_table_and_quiet_prints_nothing() {
         text.lines().filter(|l| l.starts_with("| bound ")).count(),
         table.iter().filter(|r| r["method"] == "bound").count()
     );
+    // Markdown is for people: 4 significant digits.
+    let first_row = text.lines().nth(2).unwrap();
+    for cell in first_row.split('|').map(str::trim).skip(6).take(8) {
+        let digits = cell.trim_start_matches(['0', '.']).replace('.', "");
+        assert_eq!(digits.len(), 4, "{cell} in {first_row}");
+    }
 
     // stderr is a pipe here, not a terminal: no progress bar, and --quiet leaves nothing.
     let quiet = f.run(&["--quiet"]);
