@@ -26,4 +26,5 @@ pub mod posterior;
 pub mod sampler;
 pub mod stats;
 pub mod stop;
+pub mod suggest;
 pub mod units;

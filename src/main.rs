@@ -6,183 +6,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser};
+
+mod cli;
+use cli::{Cli, Command, ListWhat};
 
 use mfucal::app::diff::DiffOptions;
 use mfucal::app::import_epoch::ImportOptions;
 use mfucal::app::limit::LimitInput;
-use mfucal::app::{check, diff, import_epoch, limit, run, shard, validate};
+use mfucal::app::{check, diff, import_epoch, limit, list, run, shard, show, validate};
 use mfucal::config::Overrides;
-use mfucal::data::Precision;
-use mfucal::export::{quantile_table, Format};
+use mfucal::export::quantile_table;
 use mfucal::output;
 use mfucal::sampler::Control;
-use mfucal::sampler::Shard;
-
-/// Calibrate the energy per multiply-accumulate (pJ/MAC) of AI accelerators per process node
-/// from published MFU observations, by parallel Monte Carlo.
-#[derive(Parser)]
-#[command(name = "mfucal", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the calibration and write results/<name>/ (quantiles, observations, accelerators, manifest).
-    Run {
-        /// Config file (TOML).
-        #[arg(long, default_value = "configs/default.toml")]
-        config: PathBuf,
-        /// Output folder; default results/<name from the config>.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Samples per observation (overrides sampling.samples_per_observation).
-        #[arg(long)]
-        samples: Option<u64>,
-        /// Random seed (overrides sampling.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Sample in rounds until every reported quantile's Monte Carlo standard error is
-        /// below this fraction of it (e.g. 0.001).
-        #[arg(long)]
-        target_mcse: Option<f64>,
-        /// Run only part K of N of the sample streams and write its mergeable state to --out.
-        #[arg(long, value_parser = parse_shard)]
-        shard: Option<Shard>,
-        /// Print the quantile table to stdout in this format (markdown, csv or json); the
-        /// summary then goes to stderr.
-        #[arg(long, value_parser = Format::parse)]
-        format: Option<Format>,
-        /// No progress bar and no summary: only errors (and the table --format asks for).
-        #[arg(long, short)]
-        quiet: bool,
-        /// Replace --out even if it is a folder mfucal did not write (never a file, nor the
-        /// folder of the inputs).
-        #[arg(long)]
-        force: bool,
-        /// Fail at once if another mfucal is writing --out, instead of waiting for it.
-        #[arg(long)]
-        no_wait: bool,
-    },
-    /// Merge the states of all shards of a run into its outputs (identical to a single run).
-    Merge {
-        /// Output folder for the merged results.
-        #[arg(long)]
-        out: PathBuf,
-        /// Config file; default: the one the shards recorded.
-        #[arg(long)]
-        config: Option<PathBuf>,
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Replace --out even if it is a folder mfucal did not write.
-        #[arg(long)]
-        force: bool,
-        /// Fail at once if another mfucal is writing --out, instead of waiting for it.
-        #[arg(long)]
-        no_wait: bool,
-        /// Shard folders written by `mfucal run --shard K/N --out DIR`.
-        #[arg(required = true)]
-        shards: Vec<PathBuf>,
-    },
-    /// Compare two results folders: what moved, and which observations changed.
-    Diff {
-        /// Old results: a folder, or a git revision and folder (HEAD:results/default).
-        old: String,
-        /// New results: a folder, or a git revision and folder.
-        new: String,
-        /// Output format: markdown, csv or json.
-        #[arg(long, default_value = "markdown", value_parser = Format::parse)]
-        format: Format,
-        /// Mark rows that moved more than this many percent.
-        #[arg(long, default_value = "5", value_parser = parse_percent)]
-        threshold: f64,
-        /// Markdown: show every row, not only the marked ones.
-        #[arg(long)]
-        all: bool,
-    },
-    /// Add accelerators from Epoch AI's "Data on Machine Learning Hardware" CSV to our dataset.
-    ImportEpoch {
-        /// Epoch's ml_hardware.csv, as downloaded.
-        epoch_csv: PathBuf,
-        /// The accelerators dataset to add rows to (created if missing).
-        #[arg(long, default_value = "datasets/accelerators.csv")]
-        out: PathBuf,
-        /// Overwrite existing rows that disagree with Epoch (default: report them only).
-        #[arg(long)]
-        replace: bool,
-    },
-    /// Check the config and datasets without sampling.
-    Validate {
-        #[arg(long, default_value = "configs/default.toml")]
-        config: PathBuf,
-    },
-    /// The seed analysis' calculator: energy -> physics limit, or MFU -> energy bound.
-    Limit {
-        /// Accelerator id, as in the accelerators dataset.
-        #[arg(long)]
-        accelerator: String,
-        /// tf32, bf16, fp16, fp8 or int8.
-        #[arg(long, default_value = "bf16", value_parser = parse_precision)]
-        precision: Precision,
-        /// Energy per MAC, pJ: prints the sustainable throughput and physics limit.
-        #[arg(long, conflicts_with = "mfu", required_unless_present = "mfu")]
-        pj_per_mac: Option<f64>,
-        /// MFU as a fraction: prints the energy bound P k / (m F).
-        #[arg(long)]
-        mfu: Option<f64>,
-        /// FLOPs per MAC (default from the config: 2; 1 reproduces the seed analysis).
-        #[arg(long)]
-        flops_per_mac: Option<f64>,
-        #[arg(long, default_value = "configs/default.toml")]
-        config: PathBuf,
-    },
-    /// Does a claimed energy per MAC contradict the published MFU of the runs on its node?
-    /// Exit status 0 whatever the verdict (3 with --fail-if-contradicted).
-    Check {
-        /// The claimed energy per MAC, pJ (per FLOP with --flops-per-mac 1).
-        #[arg(long)]
-        pj_per_mac: f64,
-        /// Process node of the claim (default: the config's reference node).
-        #[arg(long)]
-        node: Option<String>,
-        /// tf32, bf16, fp16, fp8 or int8.
-        #[arg(long, default_value = "bf16", value_parser = parse_precision)]
-        precision: Precision,
-        /// FLOPs per MAC (default from the config: 2; 1 reproduces the seed analysis).
-        #[arg(long)]
-        flops_per_mac: Option<f64>,
-        #[arg(long, default_value = "configs/default.toml")]
-        config: PathBuf,
-        /// Exit with status 3 when any probability of contradiction exceeds P (for scripts).
-        #[arg(long, value_name = "P")]
-        fail_if_contradicted: Option<f64>,
-    },
-}
-
-fn parse_shard(s: &str) -> Result<Shard, String> {
-    Shard::parse(s)
-}
 
 /// Exit status of `check --fail-if-contradicted` when the claim is contradicted.
 const EXIT_CONTRADICTED: u8 = 3;
-
-fn parse_precision(s: &str) -> Result<Precision, String> {
-    Precision::parse(s)
-}
-
-/// `5` or `5%` is five percent; returned as the fraction 0.05.
-fn parse_percent(s: &str) -> Result<f64, String> {
-    let number = s.trim().trim_end_matches('%').trim();
-    match number.parse::<f64>() {
-        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p / 100.0),
-        _ => Err(format!("'{s}' is not a percentage; write e.g. 5 for 5 %")),
-    }
-}
 
 /// What a command prints.
 struct Printed {
@@ -200,6 +39,37 @@ impl From<String> for Printed {
             exit: 0,
         }
     }
+}
+
+/// The man page on stdout; with a folder, it and one page per subcommand (the top page refers
+/// to them as mfucal-run(1), ...) written there, and their names returned.
+fn man(dir: Option<PathBuf>) -> anyhow::Result<String> {
+    let cmd = Cli::command();
+    let page = |c: clap::Command| -> anyhow::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        clap_mangen::Man::new(c).render(&mut bytes)?;
+        Ok(bytes)
+    };
+    let Some(dir) = dir else {
+        return Ok(String::from_utf8(page(cmd)?)?);
+    };
+    let mut pages = vec![("mfucal.1".to_string(), page(cmd.clone())?)];
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("mfucal-{}", sub.get_name());
+        let sub = sub
+            .clone()
+            .name(name.clone())
+            .version(env!("CARGO_PKG_VERSION"));
+        pages.push((format!("{name}.1"), page(sub)?));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("--dir {}: {e}", dir.display()))?;
+    let mut written = String::new();
+    for (name, bytes) in pages {
+        let path = dir.join(&name);
+        std::fs::write(&path, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        written.push_str(&format!("{}\n", path.display()));
+    }
+    Ok(written)
 }
 
 /// Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
@@ -315,6 +185,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             shard,
             format,
             quiet,
+            strict,
             force,
             no_wait,
         } => {
@@ -341,26 +212,37 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 force,
                 no_wait,
             };
-            if shard.is_some() {
-                return Ok(shard::run_shard(&options)?.into());
-            }
             let prepared = run::prepare_run(&options)?;
-            if !quiet {
-                for warning in &prepared.warnings {
-                    eprintln!("warning: {warning}");
-                }
+            // Warnings go to stderr whatever --quiet says: a units typo must not pass silently.
+            for warning in prepared.data_warnings.iter().chain(&prepared.warnings) {
+                eprintln!("warning: {warning}");
+            }
+            if strict && !prepared.data_warnings.is_empty() {
+                let n = prepared.data_warnings.len();
+                anyhow::bail!(
+                    "--strict: {n} input warning{} above; fix the inputs or drop --strict; nothing was written",
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+            if shard.is_some() {
+                return Ok(shard::run_shard(prepared, &options)?.into());
             }
             let report = prepared.execute(&options)?;
+            let warnings = report.warnings();
             let summary = if quiet {
                 String::new()
             } else {
                 report.summary()
             };
             Ok(match format {
-                None => summary.into(),
+                None => Printed {
+                    stdout: summary.into_bytes(),
+                    stderr: warnings,
+                    exit: 0,
+                },
                 Some(f) => Printed {
                     stdout: quantile_table::render(&report.plan, &report.calibration, f),
-                    stderr: summary,
+                    stderr: summary + &warnings,
                     exit: 0,
                 },
             })
@@ -375,7 +257,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
         } => {
             check_threads(threads)?;
             let cancel = cancel_on_signals()?;
-            Ok(shard::merge(&shard::MergeOptions {
+            let report = shard::merge(&shard::MergeOptions {
                 shards,
                 out,
                 config,
@@ -383,9 +265,12 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 force,
                 no_wait,
                 cancel: Some(&cancel),
-            })?
-            .summary()
-            .into())
+            })?;
+            Ok(Printed {
+                stdout: report.summary().into_bytes(),
+                stderr: report.warnings(),
+                exit: 0,
+            })
         }
         Command::Diff {
             old,
@@ -393,17 +278,21 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             format,
             threshold,
             all,
-        } => Ok(Printed {
-            stdout: diff::diff(&DiffOptions {
+            exit_code,
+        } => {
+            let report = diff::diff(&DiffOptions {
                 old,
                 new,
                 format,
                 threshold,
                 all_rows: all,
-            })?,
-            stderr: String::new(),
-            exit: 0,
-        }),
+            })?;
+            Ok(Printed {
+                stdout: report.text,
+                stderr: String::new(),
+                exit: u8::from(exit_code && report.moved),
+            })
+        }
         Command::ImportEpoch {
             epoch_csv,
             out,
@@ -415,6 +304,50 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
             cancel: Some(cancel_on_signals()?),
         })?
         .into()),
+        Command::Show {
+            dir,
+            node,
+            accelerator,
+            precision,
+            format,
+        } => Ok(Printed {
+            stdout: show::show(&show::ShowOptions {
+                dir,
+                node,
+                accelerator,
+                precision,
+                format,
+            })?,
+            stderr: String::new(),
+            exit: 0,
+        }),
+        Command::List {
+            what,
+            format,
+            config,
+        } => {
+            let what = match what {
+                ListWhat::Accelerators => list::What::Accelerators,
+                ListWhat::Nodes => list::What::Nodes,
+                ListWhat::Observations => list::What::Observations,
+            };
+            let (header, rows) = list::list(&config, what)?;
+            Ok(Printed {
+                stdout: list::render(&header, &rows, format == "csv")?,
+                stderr: String::new(),
+                exit: 0,
+            })
+        }
+        Command::Completions { shell } => {
+            let mut bytes = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "mfucal", &mut bytes);
+            Ok(Printed {
+                stdout: bytes,
+                stderr: String::new(),
+                exit: 0,
+            })
+        }
+        Command::Man { dir } => Ok(man(dir)?.into()),
         Command::Validate { config } => validate::validate(&config).map(Printed::from),
         Command::Limit {
             accelerator,

@@ -30,6 +30,7 @@ pub const OWN_FILES: &[&str] = &[
     "ppc.csv",
     "hyperparameters.csv",
     "manifest.json",
+    "summary.md",
     "posterior.svg",
     "observations.svg",
     "state.bin",

@@ -98,3 +98,84 @@ mod short_tests {
         assert_eq!(Short(9.397e-317).to_string(), "9.397e-317");
     }
 }
+
+/// A count typed on the command line: `30000000`, `3e7` or `3.5e6`, whenever it is a whole
+/// number (the README writes `1e6`). Decoded exactly in decimal, not through `f64`, so a
+/// 20-digit seed keeps every digit and `1.5` or `1e30` are refused, never rounded.
+pub fn parse_count(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => (t, "0"),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let bad = || format!("'{s}' is not a whole number; write e.g. 3000000 or 3e6");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let exponent: i64 = exponent
+        .strip_prefix('+')
+        .unwrap_or(exponent)
+        .parse()
+        .map_err(|_| bad())?;
+    let out_of_range = || {
+        format!(
+            "'{s}' is out of range; use a whole number from 0 to {}",
+            u64::MAX
+        )
+    };
+    // Trailing zeros of the digits move into the exponent, so `30e-1` is 3 and `1.50e1` 15.
+    let significant = digits.trim_end_matches('0');
+    let mut shift = exponent - fraction.len() as i64 + (digits.len() - significant.len()) as i64;
+    let mut value: u128 = 0;
+    for b in significant.bytes() {
+        value = value * 10 + u128::from(b - b'0');
+        if value > u128::from(u64::MAX) {
+            return Err(out_of_range());
+        }
+    }
+    if value == 0 {
+        return Ok(0);
+    }
+    if shift < 0 {
+        return Err(bad());
+    }
+    while shift > 0 {
+        value *= 10;
+        shift -= 1;
+        if value > u128::from(u64::MAX) {
+            return Err(out_of_range());
+        }
+    }
+    Ok(value as u64)
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::parse_count;
+
+    #[test]
+    fn whole_numbers_in_any_notation() {
+        assert_eq!(parse_count("3e7"), Ok(30_000_000));
+        assert_eq!(parse_count("3.5E6"), Ok(3_500_000));
+        assert_eq!(parse_count("30e-1"), Ok(3));
+        assert_eq!(parse_count("1000"), Ok(1000));
+        assert_eq!(parse_count("0"), Ok(0));
+        assert_eq!(parse_count("18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(parse_count("1.8446744073709551615e19"), Ok(u64::MAX));
+        for bad in [
+            "1.5",
+            "1e-1",
+            "-3",
+            "3e",
+            "e3",
+            "",
+            "0x10",
+            "1e30",
+            "18446744073709551616",
+        ] {
+            assert!(parse_count(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -122,7 +122,7 @@ fn concurrent_rounds(rounds: usize) {
             assert!(o.status.success(), "round {round}: {}", stderr(&o));
         }
         let mut set = files(&f.path("out"));
-        assert_eq!(set.len(), 9, "round {round}: {:?}", set.keys());
+        assert_eq!(set.len(), 10, "round {round}: {:?}", set.keys());
         set.remove("manifest.json");
         assert!(
             alone.contains(&set),
@@ -159,7 +159,7 @@ fn a_second_run_waits_for_the_lock_or_fails_at_once_with_no_wait() {
     assert!(!f.path("out").exists(), "wrote while another held the lock");
     drop(lock);
     assert!(child.wait().unwrap().success());
-    assert_eq!(files(&f.path("out")).len(), 9);
+    assert_eq!(files(&f.path("out")).len(), 10);
 }
 
 #[test]

@@ -178,6 +178,12 @@ fn run_format_prints_the_table_and_quiet_prints_nothing() {
         text.lines().filter(|l| l.starts_with("| bound ")).count(),
         table.iter().filter(|r| r["method"] == "bound").count()
     );
+    // Markdown is for people: 4 significant digits.
+    let first_row = text.lines().nth(2).unwrap();
+    for cell in first_row.split('|').map(str::trim).skip(6).take(8) {
+        let digits = cell.trim_start_matches(['0', '.']).replace('.', "");
+        assert_eq!(digits.len(), 4, "{cell} in {first_row}");
+    }
 
     // stderr is a pipe here, not a terminal: no progress bar, and --quiet leaves nothing.
     let quiet = f.run(&["--quiet"]);
@@ -185,4 +191,25 @@ fn run_format_prints_the_table_and_quiet_prints_nothing() {
     assert_eq!((stdout(&quiet).as_str(), stderr(&quiet).as_str()), ("", ""));
     let plain = f.run(&[]);
     assert_eq!(stderr(&plain), "");
+}
+
+#[test]
+fn diff_exit_code_is_one_when_a_row_moved_past_the_threshold() {
+    let (f, _) = two_runs();
+    let diff = |args: &[&str]| {
+        let mut all = vec!["diff"];
+        all.extend_from_slice(args);
+        f.mfucal(&all)
+    };
+    // The new observation moves the 4 nm rows by more than 5 %.
+    let moved = diff(&["old", "out", "--exit-code"]);
+    assert_eq!(moved.status.code(), Some(1), "{}", stderr(&moved));
+    assert_eq!(stderr(&moved), "");
+    assert!(!stdout(&moved).is_empty(), "the report is still printed");
+    // Without the flag, or when nothing moved (a folder against itself, or a threshold above
+    // every change), the status is 0.
+    assert_eq!(diff(&["old", "out"]).status.code(), Some(0));
+    assert_eq!(diff(&["out", "out", "--exit-code"]).status.code(), Some(0));
+    let huge = diff(&["old", "out", "--exit-code", "--threshold", "1000000"]);
+    assert_eq!(huge.status.code(), Some(0), "{}", stdout(&huge));
 }

@@ -89,6 +89,6 @@ fn percent_mfu_and_unknown_accelerator_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: unknown accelerator 'h300' in datasets/accelerators.csv; see its accelerator column\n"
+        "error: unknown accelerator 'h300' in datasets/accelerators.csv; `mfucal list accelerators` lists them\n"
     );
 }

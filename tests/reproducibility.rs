@@ -7,12 +7,13 @@ use std::path::Path;
 
 use common::{mfucal_in, stderr, Fixture};
 
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "quantiles.csv",
     "observations.csv",
     "accelerators.csv",
     "sensitivity.csv",
     "ppc.csv",
+    "summary.md",
 ];
 
 #[test]

@@ -88,11 +88,25 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
         if nodes.is_empty() {
             bail!("no {} observation in the dataset", precision.name());
         }
+        // A typo (`7mn`) gets a suggestion; a well-formed node (`3nm`) is simply not observed.
+        let well_formed = node
+            .strip_suffix("nm")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let known = plan
+            .nodes
+            .iter()
+            .map(|n| n.node.as_str())
+            .chain(dataset.accelerators.iter().map(|a| a.node.as_str()));
         bail!(
-            "no {} observation at {node}; {} observations are at {}",
+            "no {} observation at {node}; {} observations are at {}{}",
             precision.name(),
             precision.name(),
-            nodes.join(", ")
+            nodes.join(", "),
+            if well_formed {
+                String::new()
+            } else {
+                crate::suggest::did_you_mean(&node, known)
+            }
         );
     }
 

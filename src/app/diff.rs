@@ -18,10 +18,21 @@ pub struct DiffOptions {
     pub all_rows: bool,
 }
 
+/// The comparison, printed, and whether any row moved past the threshold (for
+/// `--exit-code`).
+pub struct DiffReport {
+    pub text: Vec<u8>,
+    pub moved: bool,
+}
+
 /// Reads both sides and returns the comparison in the requested format.
-pub fn diff(options: &DiffOptions) -> Result<Vec<u8>> {
+pub fn diff(options: &DiffOptions) -> Result<DiffReport> {
     let old = Snapshot::read(&options.old)?;
     let new = Snapshot::read(&options.new)?;
     let d = diff::compare(&old, &new, options.threshold);
-    Ok(export::diff::render(&d, options.format, options.all_rows))
+    let moved = d.marked().next().is_some();
+    Ok(DiffReport {
+        text: export::diff::render(&d, options.format, options.all_rows),
+        moved,
+    })
 }

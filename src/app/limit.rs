@@ -41,8 +41,12 @@ pub fn limit(
             .collect();
         if known.is_empty() {
             bail!(
-                "unknown accelerator '{accelerator}' in {}; see its accelerator column",
-                plan.accelerators_path.display()
+                "unknown accelerator '{accelerator}' in {}{}; `mfucal list accelerators` lists them",
+                plan.accelerators_path.display(),
+                crate::suggest::did_you_mean(
+                    accelerator,
+                    dataset.accelerators.iter().map(|a| a.accelerator.as_str())
+                )
             );
         }
         bail!(

@@ -8,8 +8,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use super::progress::Progress;
-use crate::calibrate::{self, Basis, Calibration, GroupResult};
-use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Method, Overrides, RunPlan};
+use crate::calibrate::{self, Basis, Calibration};
+use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
 use crate::data::Dataset;
 use crate::diff::{self, Diff, Snapshot};
 use crate::export::{self, guard, manifest::RunFacts, tables};
@@ -88,6 +88,9 @@ pub struct Prepared {
     pub(crate) inputs: Vec<(String, String)>,
     /// Things to tell the user before the run starts (an estimated long duration).
     pub warnings: Vec<String>,
+    /// What `mfucal validate` warns about in the inputs (a TDP typed in kW, an HFU as MFU):
+    /// shown before the run too, and errors under `run --strict`.
+    pub data_warnings: Vec<String>,
 }
 
 /// Validates everything and estimates the run; nothing is sampled or written yet.
@@ -181,12 +184,17 @@ pub(crate) fn prepare(
             if threads == 1 { "" } else { "s" }
         ));
     }
+    let data_warnings = crate::data::warnings::check(&plan, &dataset)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     Ok(Prepared {
         plan,
         dataset,
         pool,
         inputs,
         warnings,
+        data_warnings,
     })
 }
 
@@ -427,7 +435,7 @@ pub(crate) fn write_results(
     guard::check_finite(plan, calibration)?;
     // Each exporter takes up to a second or two at 100,000 observations: a requested stop is
     // honoured between them (and by `write_folder` until its final swap).
-    let exporters: [(&str, &dyn Fn() -> Vec<u8>); 8] = [
+    let exporters: [(&str, &dyn Fn() -> Vec<u8>); 9] = [
         ("quantiles.csv", &|| {
             tables::quantiles_csv(plan, calibration)
         }),
@@ -443,6 +451,9 @@ pub(crate) fn write_results(
         ("ppc.csv", &|| export::ppc::ppc_csv(dataset, &analyses.ppc)),
         ("manifest.json", &|| {
             export::manifest::manifest_json(plan, dataset, calibration, facts)
+        }),
+        ("summary.md", &|| {
+            export::summary::summary_md(plan, calibration, &analyses.prior)
         }),
         ("posterior.svg", &|| plot::posterior_svg(plan, calibration)),
         ("observations.svg", &|| {
@@ -481,33 +492,16 @@ pub(crate) fn write_results(
     })
 }
 
-/// The quotable answer per observed node and precision: the frontier's median and 90 %
-/// interval (the energy of a typical chip of the node), the ceiling (bound q0.95: the node's
-/// most efficient chip is below it with probability at least 0.95, whatever the prior), and
-/// the tightest single observation.
-fn answer_table(plan: &RunPlan, cal: &Calibration) -> String {
+/// The quotable answer per observed node and precision ([`export::summary::answers`], as in
+/// `summary.md`): the headline method's median and 90 % interval, the ceiling (bound q0.95),
+/// the tightest single observation and the flags; the extrapolated nodes on one line each.
+fn answer_table(plan: &RunPlan, cal: &Calibration, analyses: &Analyses) -> String {
     let mut s = String::new();
-    let observed = |m: Method| {
-        cal.groups
-            .iter()
-            .filter(move |g| g.method == m && g.basis == Basis::Observed)
-    };
-    let frontier: Vec<_> = observed(Method::Frontier).collect();
-    let bound: Vec<_> = observed(Method::Bound).collect();
-    let keys: Vec<(&str, crate::data::Precision)> = if !frontier.is_empty() {
-        frontier
-            .iter()
-            .map(|g| (g.node.as_str(), g.precision))
-            .collect()
-    } else {
-        bound
-            .iter()
-            .map(|g| (g.node.as_str(), g.precision))
-            .collect()
-    };
-    if keys.is_empty() {
+    let answers = export::summary::answers(plan, cal, &analyses.prior);
+    if answers.is_empty() {
         return s;
     }
+    let method = export::summary::headline(plan).name();
     let _ = writeln!(
         s,
         "pJ/MAC at {} FLOPs per MAC, per node and precision with observations:",
@@ -515,70 +509,85 @@ fn answer_table(plan: &RunPlan, cal: &Calibration) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<5} {:<5} {:>3}  {:<28}  {:>9}  tightest observation (bound median)",
-        "node", "prec", "n", "frontier median [90 %]", "ceiling"
+        "{:<5} {:<5} {:>3}  {:<28}  {:>9}  {:<40}  flags",
+        "node",
+        "prec",
+        "n",
+        format!("{method} median [90 %]"),
+        "ceiling",
+        "tightest observation (bound median)"
     );
-    for (node, precision) in keys {
-        let find = |gs: &[&GroupResult]| {
-            gs.iter()
-                .find(|g| g.node == node && g.precision == precision)
-                .and_then(|g| {
-                    g.outcome
-                        .as_ref()
-                        .ok()
-                        .map(|(p, _)| (g.n_observations, p.clone()))
-                })
-        };
-        let f = find(&frontier);
-        let b = find(&bound);
-        let answer = match &f {
-            Some((_, p)) => format!(
-                "{:.3} [{:.3}, {:.3}]",
-                p.quantile(0.5),
-                p.quantile(0.05),
-                p.quantile(0.95)
-            ),
-            None => "-".into(),
-        };
-        let ceiling = b
+    let mut scaled: Vec<String> = Vec::new();
+    for a in &answers {
+        if a.basis == Basis::Scaled {
+            scaled.push(format!("{} {}", a.node, a.precision.name()));
+            continue;
+        }
+        let answer = a.interval.map_or("contradictory".into(), |[m, lo, hi]| {
+            format!("{m:.3} [{lo:.3}, {hi:.3}]")
+        });
+        let ceiling = a.ceiling.map_or("-".into(), |c| format!("{c:.3}"));
+        let tightest = a
+            .tightest
             .as_ref()
-            .map_or("-".into(), |(_, p)| format!("{:.3}", p.quantile(0.95)));
-        let n = f.as_ref().or(b.as_ref()).map_or(0, |(n, _)| *n);
-        let tightest = cal
-            .observations
-            .iter()
-            .filter(|o| o.observation.node == node && o.observation.precision == precision)
-            .min_by(|a, b| a.bound_90[1].total_cmp(&b.bound_90[1]))
-            .map_or("-".into(), |o| {
-                format!("{} {:.3}", o.observation.id, o.bound_90[1])
-            });
+            .map_or("-".into(), |(id, b)| format!("{id} {b:.3}"));
         let _ = writeln!(
             s,
-            "{:<5} {:<5} {:>3}  {:<28}  {:>9}  {}",
-            node,
-            precision.name(),
-            n,
+            "{:<5} {:<5} {:>3}  {:<28}  {:>9}  {:<40}  {}",
+            a.node,
+            a.precision.name(),
+            a.n_observations,
             answer,
             ceiling,
-            tightest
+            tightest,
+            a.flags.join("; ")
+        );
+    }
+    if !scaled.is_empty() {
+        let _ = writeln!(
+            s,
+            "extrapolated (no observations; the pooled row times the node's scale): {}",
+            scaled.join(", ")
         );
     }
     let _ = writeln!(
         s,
-        "quote the frontier: the energy of a typical chip of the node, with its 90 % interval. The ceiling\n\
+        "quote the {method}: the energy of a typical chip of the node, with its 90 % interval. The ceiling\n\
          bounds the node's most efficient chip (below it with probability >= 0.95, whatever the prior);\n\
-         one observation bounds only its own chip. Extrapolated nodes are in quantiles.csv (basis scaled).\n"
+         one observation bounds only its own chip. Every row, with flags: summary.md.\n"
     );
     s
 }
 
 impl RunReport {
+    /// One `warning: ...` line per contradicted row, for stderr (also under `--quiet`).
+    pub fn warnings(&self) -> String {
+        let mut s = String::new();
+        // Scaled rows repeat their pooled row's contradiction; name each once.
+        for (g, c) in self
+            .calibration
+            .contradictions()
+            .filter(|(g, _)| g.basis != Basis::Scaled)
+        {
+            let _ = writeln!(
+                s,
+                "warning: {} {} {} ({}): {}",
+                g.method.name(),
+                g.node,
+                g.precision.name(),
+                g.basis.name(),
+                c.message
+            );
+        }
+        s
+    }
+
     /// One screen: the observed and pooled posteriors, contradictions, where files went, and
     /// what moved since the folder's previous contents.
     pub fn summary(&self) -> String {
         let plan = &self.plan;
         let cal = &self.calibration;
-        let mut s = answer_table(plan, cal);
+        let mut s = answer_table(plan, cal, &self.analyses);
         let (lo, hi) = (
             plan.quantiles.first().expect("checked non-empty"),
             plan.quantiles.last().expect("non-empty"),
@@ -630,21 +639,6 @@ impl RunReport {
             "(pJ/MAC at {} FLOPs per MAC; scaled nodes in quantiles.csv)",
             plan.flops_per_mac
         );
-        // Scaled rows repeat their pooled row's contradiction; name each once.
-        for (g, c) in cal
-            .contradictions()
-            .filter(|(g, _)| g.basis != Basis::Scaled)
-        {
-            let _ = writeln!(
-                s,
-                "warning: {} {} {} ({}): {}",
-                g.method.name(),
-                g.node,
-                g.precision.name(),
-                g.basis.name(),
-                c.message
-            );
-        }
         let f = &self.facts;
         if let Some(target) = f.target_mcse {
             let reached = f

@@ -40,8 +40,9 @@ struct ShardHeader {
     shard_count: u64,
 }
 
-/// Runs one shard and writes `state.bin` and `manifest.json` into the output folder.
-pub fn run_shard(options: &RunOptions) -> Result<String> {
+/// Runs one shard of the checked inputs ([`super::run::prepare_run`], whose warnings the caller
+/// has shown) and writes `state.bin` and `manifest.json` into the output folder.
+pub fn run_shard(prepared: Prepared, options: &RunOptions) -> Result<String> {
     let shard = options.shard.context("internal: run_shard needs a shard")?;
     if options.target_mcse.is_some() {
         bail!("--target-mcse cannot be combined with --shard: a shard cannot see the others' error; run the shards at a fixed --samples");
@@ -56,7 +57,7 @@ pub fn run_shard(options: &RunOptions) -> Result<String> {
         pool,
         inputs,
         ..
-    } = prepare(&options.config, &options.overrides, options.threads)?;
+    } = prepared;
     let stop = Stop::on(options.control.cancel);
     let _lock = claim_and_lock(&out_dir, &plan, &[], options.force, options.no_wait, stop)?;
     let models = calibrate::models(&plan, &dataset);

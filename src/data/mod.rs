@@ -336,9 +336,13 @@ impl Dataset {
                         obs.line,
                         "accelerator",
                         format!(
-                            "unknown accelerator '{}'; add it to {} or fix the id",
+                            "unknown accelerator '{}'; add it to {} or fix the id{}",
                             shown(&obs.accelerator),
-                            acc_file.display()
+                            acc_file.display(),
+                            crate::suggest::did_you_mean(
+                                &obs.accelerator,
+                                accelerators.iter().map(|a| a.accelerator.as_str())
+                            )
                         ),
                     ));
                 }

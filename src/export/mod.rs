@@ -6,6 +6,7 @@ pub mod manifest;
 pub mod ppc;
 pub mod quantile_table;
 pub mod sensitivity;
+pub mod summary;
 pub mod tables;
 
 /// How a table is printed to stdout.

@@ -1,10 +1,11 @@
-//! The quantile table as Markdown, ready to paste into a report.
+//! The quantile table as Markdown, ready to paste into a report: 4 significant digits, as
+//! `summary.md` (the CSV keeps 7).
 
 use std::fmt::Write as _;
 
 use crate::calibrate::Calibration;
 use crate::config::RunPlan;
-use crate::export::{number, tables::ENERGY_UNIT};
+use crate::export::{summary::sig4, tables::ENERGY_UNIT};
 
 pub fn quantiles_markdown(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     let mut s = String::new();
@@ -23,7 +24,7 @@ pub fn quantiles_markdown(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
         let numbers: Vec<String> = match &g.outcome {
             Ok((_, sm)) => std::iter::once(sm.mean)
                 .chain(sm.quantiles.iter().copied())
-                .map(number)
+                .map(sig4)
                 .collect(),
             Err(_) => vec![String::new(); 1 + labels.len()],
         };

@@ -1,0 +1,335 @@
+//! `mfucal show`: a results folder's quotable figures without re-running, read from its CSVs:
+//! per node and precision the headline method's median and 90 % interval, the ceiling, the
+//! tightest observation and the flags of `summary.md`; with `--accelerator`, its own rows.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::list;
+use crate::export::summary::sig4;
+use crate::export::Format;
+use crate::stats::prior_sensitivity::PRIOR_DOMINATED_CHANGE;
+use crate::suggest::did_you_mean;
+
+type Row = HashMap<String, String>;
+
+/// What to show and how.
+pub struct ShowOptions {
+    pub dir: PathBuf,
+    pub node: Option<String>,
+    pub accelerator: Option<String>,
+    pub precision: Option<String>,
+    /// `None`: the terminal table.
+    pub format: Option<Format>,
+}
+
+fn read(dir: &Path, name: &str) -> Result<Vec<Row>> {
+    let path = dir.join(name);
+    let mut r = csv::Reader::from_path(&path).with_context(|| {
+        format!(
+            "cannot read {}; is it a results folder (`mfucal run` writes one)?",
+            path.display()
+        )
+    })?;
+    let headers = r.headers()?.clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.with_context(|| format!("{} is damaged", path.display()))?;
+            Ok(headers
+                .iter()
+                .map(String::from)
+                .zip(rec.iter().map(String::from))
+                .collect())
+        })
+        .collect()
+}
+
+fn get<'a>(r: &'a Row, k: &str) -> &'a str {
+    r.get(k).map_or("", String::as_str)
+}
+
+/// The answer columns, in the order printed.
+const COLUMNS: [&str; 12] = [
+    "node",
+    "precision",
+    "basis",
+    "n",
+    "method",
+    "median",
+    "q0.05",
+    "q0.95",
+    "ceiling",
+    "tightest_observation",
+    "tightest_bound",
+    "flags",
+];
+
+pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
+    let quantiles = read(&o.dir, "quantiles.csv")?;
+    let observations = read(&o.dir, "observations.csv")?;
+    let accelerators = read(&o.dir, "accelerators.csv")?;
+    // Older folders have no sensitivity.csv: then no prior flag.
+    let sensitivity = read(&o.dir, "sensitivity.csv").unwrap_or_default();
+    let method = if quantiles.iter().any(|r| get(r, "method") == "frontier") {
+        "frontier".to_string()
+    } else {
+        quantiles
+            .first()
+            .map(|r| get(r, "method").to_string())
+            .unwrap_or_default()
+    };
+    // --accelerator selects its node and precisions.
+    let mut acc_rows: Vec<&Row> = Vec::new();
+    if let Some(id) = &o.accelerator {
+        acc_rows = accelerators
+            .iter()
+            .filter(|r| get(r, "accelerator") == id && get(r, "method") == method)
+            .collect();
+        if acc_rows.is_empty() {
+            bail!(
+                "unknown accelerator '{id}' in {}{}",
+                o.dir.join("accelerators.csv").display(),
+                did_you_mean(id, accelerators.iter().map(|r| get(r, "accelerator")))
+            );
+        }
+    }
+    for (flag, value, column) in [
+        ("--node", &o.node, "node"),
+        ("--precision", &o.precision, "precision"),
+    ] {
+        if let Some(v) = value {
+            if !quantiles.iter().any(|r| get(r, column) == v) {
+                bail!(
+                    "{flag} {v}: not in {}{}",
+                    o.dir.join("quantiles.csv").display(),
+                    did_you_mean(v, quantiles.iter().map(|r| get(r, column)))
+                );
+            }
+        }
+    }
+    let find = |m: &str, node: &str, p: &str, basis: &str| {
+        quantiles.iter().find(|r| {
+            get(r, "method") == m
+                && get(r, "node") == node
+                && get(r, "precision") == p
+                && get(r, "basis") == basis
+        })
+    };
+    let moved_by_prior = |node: &str, p: &str, basis: &str| {
+        sensitivity.iter().any(|s| {
+            get(s, "analysis") == "prior"
+                && get(s, "method") == method
+                && get(s, "node") == node
+                && get(s, "precision") == p
+                && get(s, "basis") == basis
+                && matches!(get(s, "output"), "q0.05" | "q0.95")
+                && get(s, "relative_change")
+                    .parse::<f64>()
+                    .is_ok_and(|c| c.abs() > PRIOR_DOMINATED_CHANGE)
+        })
+    };
+    let mut answers: Vec<Vec<String>> = Vec::new();
+    for r in quantiles
+        .iter()
+        .filter(|r| get(r, "method") == method && get(r, "basis") != "pooled")
+    {
+        let (node, p, basis) = (get(r, "node"), get(r, "precision"), get(r, "basis"));
+        let keep = o.node.as_ref().is_none_or(|n| n == node)
+            && o.precision.as_ref().is_none_or(|q| q == p)
+            && (o.accelerator.is_none()
+                || acc_rows
+                    .iter()
+                    .any(|a| get(a, "node") == node && get(a, "precision") == p));
+        if !keep {
+            continue;
+        }
+        let mut flags = Vec::new();
+        let mut source = (
+            node.to_string(),
+            basis.to_string(),
+            get(r, "n_observations").to_string(),
+        );
+        if basis == "scaled" {
+            if let Some(pooled) = quantiles.iter().find(|q| {
+                get(q, "method") == method
+                    && get(q, "precision") == p
+                    && get(q, "basis") == "pooled"
+            }) {
+                let n = get(pooled, "n_observations");
+                flags.push(format!(
+                    "extrapolated from pooled {} {p} ({n} obs)",
+                    get(pooled, "node")
+                ));
+                source = (get(pooled, "node").into(), "pooled".into(), n.into());
+            }
+        }
+        if source.2 == "1" {
+            flags.push("rests on one observation".into());
+        }
+        if !get(r, "status").starts_with("ok") {
+            flags.push("contradictory (see quantiles.csv)".into());
+        }
+        if moved_by_prior(&source.0, p, &source.1) {
+            flags.push("moved by the prior (sensitivity.csv)".into());
+        }
+        let tightest = (basis != "scaled")
+            .then(|| {
+                observations
+                    .iter()
+                    .filter(|x| get(x, "node") == node && get(x, "precision") == p)
+                    .filter_map(|x| {
+                        get(x, "q0.5")
+                            .parse::<f64>()
+                            .ok()
+                            .map(|b| (get(x, "id"), b))
+                    })
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+            })
+            .flatten();
+        let ceiling = find("bound", node, p, basis).map_or("", |b| get(b, "q0.95"));
+        answers.push(vec![
+            node.into(),
+            p.into(),
+            basis.into(),
+            if basis == "scaled" {
+                "0".into()
+            } else {
+                get(r, "n_observations").into()
+            },
+            method.clone(),
+            get(r, "q0.5").into(),
+            get(r, "q0.05").into(),
+            get(r, "q0.95").into(),
+            ceiling.into(),
+            tightest.map_or(String::new(), |t| t.0.to_string()),
+            tightest.map_or(String::new(), |t| t.1.to_string()),
+            flags.join("; "),
+        ]);
+    }
+    let acc_columns = [
+        "accelerator",
+        "precision",
+        "quantity",
+        "unit",
+        "median",
+        "q0.05",
+        "q0.95",
+    ];
+    let acc_table: Vec<Vec<String>> = acc_rows
+        .iter()
+        .filter(|a| {
+            o.precision
+                .as_ref()
+                .is_none_or(|q| q == get(a, "precision"))
+        })
+        .map(|a| {
+            [
+                "accelerator",
+                "precision",
+                "quantity",
+                "unit",
+                "q0.5",
+                "q0.05",
+                "q0.95",
+            ]
+            .iter()
+            .map(|c| get(a, c).to_string())
+            .collect()
+        })
+        .collect();
+    render(o.format, &method, &answers, &acc_columns, &acc_table)
+}
+
+/// Numbers to 4 significant digits for people; CSV and JSON keep the files' digits.
+fn readable(rows: &[Vec<String>]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    c.parse::<f64>().map_or(c.clone(), |x| {
+                        if c.contains('.') || c.contains('e') {
+                            sig4(x)
+                        } else {
+                            c.clone()
+                        }
+                    })
+                })
+                .map(|c| if c.is_empty() { "-".into() } else { c })
+                .collect()
+        })
+        .collect()
+}
+
+fn render(
+    format: Option<Format>,
+    method: &str,
+    answers: &[Vec<String>],
+    acc_columns: &[&str],
+    acc: &[Vec<String>],
+) -> Result<Vec<u8>> {
+    Ok(match format {
+        None => {
+            // Flags are the point of the table: never cut.
+            let mut out = list::render_cut(&COLUMNS, &readable(answers), false, usize::MAX)?;
+            if !acc.is_empty() {
+                out.push(b'\n');
+                out.extend(list::render(acc_columns, &readable(acc), false)?);
+            }
+            let note = format!(
+                "quote the {method} median and its 90 % interval (pJ/MAC); ceiling: bound q0.95\n"
+            );
+            out.extend(note.into_bytes());
+            out
+        }
+        Some(Format::Csv) => list::render(&COLUMNS, answers, true)?,
+        Some(Format::Markdown) => {
+            let mut s = String::new();
+            for (columns, rows) in [(&COLUMNS[..], answers), (acc_columns, acc)] {
+                if rows.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(s, "| {} |", columns.join(" | "));
+                let _ = writeln!(s, "|{}", "---|".repeat(columns.len()));
+                for r in readable(rows) {
+                    let _ = writeln!(s, "| {} |", r.join(" | "));
+                }
+                s.push('\n');
+            }
+            s.into_bytes()
+        }
+        Some(Format::Json) => {
+            let objects = |columns: &[&str], rows: &[Vec<String>]| -> Vec<serde_json::Value> {
+                rows.iter()
+                    .map(|r| {
+                        let map: serde_json::Map<String, serde_json::Value> = columns
+                            .iter()
+                            .zip(r)
+                            .map(|(c, v)| {
+                                let value = match (v.parse::<u64>(), v.parse::<f64>()) {
+                                    (Ok(n), _) => serde_json::json!(n),
+                                    (_, Ok(x)) => serde_json::json!(x),
+                                    _ if v.is_empty() => serde_json::Value::Null,
+                                    _ => serde_json::json!(v),
+                                };
+                                (c.to_string(), value)
+                            })
+                            .collect();
+                        serde_json::Value::Object(map)
+                    })
+                    .collect()
+            };
+            let value = serde_json::json!({
+                "method": method,
+                "unit": "pJ/MAC",
+                "answers": objects(&COLUMNS, answers),
+                "accelerator": objects(acc_columns, acc),
+            });
+            let mut bytes = serde_json::to_vec_pretty(&value)?;
+            bytes.push(b'\n');
+            bytes
+        }
+    })
+}
