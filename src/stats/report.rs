@@ -25,6 +25,14 @@ impl Analyses {
                 .map(|r| (r.node.as_str(), r.precision.name(), r.basis.name()))
                 .collect();
             groups.dedup();
+            if method == Method::Bound {
+                let _ = writeln!(
+                    s,
+                    "  {:<10}  a ceiling with no prior: nothing to test",
+                    method.name()
+                );
+                continue;
+            }
             if groups.is_empty() {
                 let _ = writeln!(s, "  {:<10}  no posterior to test", method.name());
                 continue;
