@@ -680,6 +680,49 @@ fn bound_groups(
     quadrature_groups(Method::Bound, plan, rows, levels, per_obs)
 }
 
+/// One chip's rows of `accelerators.csv` from its own energy posterior: the energy, its physics
+/// limit (`limit`, at the plan's levels) and the throughput its power sustains. Both derived
+/// figures fall as E rises, so their `q` quantile comes from E's `1 - q` quantile.
+fn chip_rows(
+    method: Method,
+    plan: &RunPlan,
+    spec: &AcceleratorSpec,
+    energy: &Posterior,
+    limit: Vec<f64>,
+    levels: &[f64],
+) -> Vec<AcceleratorResult> {
+    let row = |quantity, unit, quantiles| AcceleratorResult {
+        method,
+        accelerator: spec.accelerator.clone(),
+        node: spec.node.clone(),
+        precision: spec.precision,
+        quantity,
+        unit,
+        quantiles: Ok(quantiles),
+    };
+    vec![
+        row(
+            AcceleratorQuantity::PjPerMac,
+            "pJ/MAC",
+            levels.iter().map(|&l| energy.quantile(l)).collect(),
+        ),
+        row(AcceleratorQuantity::PhysicsLimit, "fraction", limit),
+        row(
+            AcceleratorQuantity::SustainableTflops,
+            spec.precision.throughput_unit(),
+            levels
+                .iter()
+                .map(|&l| sustainable(plan, spec, energy.quantile(1.0 - l)))
+                .collect(),
+        ),
+    ]
+}
+
+/// TFLOPS the chip's power sustains at `pj_per_mac`.
+fn sustainable(plan: &RunPlan, spec: &AcceleratorSpec, pj_per_mac: f64) -> f64 {
+    units::sustainable_tflops(spec.tdp_w, pj_per_mac, plan.flops_per_mac)
+}
+
 /// The bound's rows of `accelerators.csv` for one spec: the chip's own ceiling, and the
 /// physics limit and throughput its power sustains at that ceiling (lower bounds on both).
 fn bound_accelerator_rows(
@@ -695,43 +738,15 @@ fn bound_accelerator_rows(
         return Vec::new();
     };
     let p = c.posterior();
-    let row = |quantity, unit, quantiles| AcceleratorResult {
-        method: Method::Bound,
-        accelerator: spec.accelerator.clone(),
-        node: spec.node.clone(),
-        precision: spec.precision,
-        quantity,
-        unit,
-        quantiles: Ok(quantiles),
-    };
-    let sustainable = |e: f64| units::sustainable_tflops(spec.tdp_w, e, plan.flops_per_mac);
-    vec![
-        row(
-            AcceleratorQuantity::PjPerMac,
-            "pJ/MAC",
-            levels.iter().map(|&l| p.quantile(l)).collect(),
-        ),
-        row(
-            AcceleratorQuantity::PhysicsLimit,
-            "fraction",
-            levels
-                .iter()
-                .map(|&l| (sustainable(p.quantile(1.0 - l)) / spec.dense_peak_tflops).min(1.0))
-                .collect(),
-        ),
-        row(
-            AcceleratorQuantity::SustainableTflops,
-            spec.precision.throughput_unit(),
-            levels
-                .iter()
-                .map(|&l| sustainable(p.quantile(1.0 - l)))
-                .collect(),
-        ),
-    ]
+    let limit = levels
+        .iter()
+        .map(|&l| (sustainable(plan, spec, p.quantile(1.0 - l)) / spec.dense_peak_tflops).min(1.0))
+        .collect();
+    chip_rows(Method::Bound, plan, spec, &p, limit, levels)
 }
 
-/// The frontier's rows of `accelerators.csv` for one spec: its own energy, its physics limit
-/// and the throughput its power sustains, from the chip's own posterior (not its node's).
+/// The frontier's rows of `accelerators.csv` for one spec, from the chip's own posterior (not
+/// its node's); its physics limit is the fit's own (it integrates the power fraction).
 fn frontier_accelerator_rows(
     plan: &RunPlan,
     spec: &AcceleratorSpec,
@@ -745,41 +760,11 @@ fn frontier_accelerator_rows(
     else {
         return Vec::new();
     };
-    let row = |quantity, unit, quantiles| AcceleratorResult {
-        method: Method::Frontier,
-        accelerator: spec.accelerator.clone(),
-        node: spec.node.clone(),
-        precision: spec.precision,
-        quantity,
-        unit,
-        quantiles: Ok(quantiles),
-    };
-    let energy: Vec<f64> = levels.iter().map(|&l| a.energy.quantile(l)).collect();
-    vec![
-        row(AcceleratorQuantity::PjPerMac, "pJ/MAC", energy),
-        row(
-            AcceleratorQuantity::PhysicsLimit,
-            "fraction",
-            levels
-                .iter()
-                .map(|&l| a.physics_limit.quantile(l))
-                .collect(),
-        ),
-        row(
-            AcceleratorQuantity::SustainableTflops,
-            spec.precision.throughput_unit(),
-            levels
-                .iter()
-                .map(|&l| {
-                    units::sustainable_tflops(
-                        spec.tdp_w,
-                        a.energy.quantile(1.0 - l),
-                        plan.flops_per_mac,
-                    )
-                })
-                .collect(),
-        ),
-    ]
+    let limit = levels
+        .iter()
+        .map(|&l| a.physics_limit.quantile(l))
+        .collect();
+    chip_rows(Method::Frontier, plan, spec, &a.energy, limit, levels)
 }
 
 /// The deterministic calculator of the seed analysis, for one accelerator.
