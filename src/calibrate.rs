@@ -12,10 +12,10 @@ use crate::posterior::ceiling::{self, Ceilings};
 use crate::posterior::frontier::{self, FrontierFit};
 use crate::posterior::{Contradiction, Engine, NodePosterior, Posterior, ScaleKernel};
 use crate::sampler::{
-    schedule, Cancelled, Control, LogHistogram, ObservationModel, ObservationSamples, SampleState,
+    schedule, Control, LogHistogram, ObservationModel, ObservationSamples, SampleState,
     Schedule, BATCHES,
 };
-use crate::stop::Stop;
+use crate::stop::{Cancelled, Stop};
 use crate::units;
 
 /// The levels of a 90 % interval and its median.

@@ -13,13 +13,14 @@
 
 pub mod app;
 pub mod calibrate;
+pub mod compare;
 pub mod config;
 pub mod data;
-pub mod diff;
+pub mod dist;
 pub mod error;
+pub mod fmt;
 pub mod export;
 pub mod input;
-pub mod outdir;
 pub mod output;
 pub mod plot;
 pub mod posterior;

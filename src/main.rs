@@ -19,6 +19,7 @@ use mfucal::config::Overrides;
 use mfucal::export::quantile_table;
 use mfucal::output;
 use mfucal::sampler::Control;
+use mfucal::stop::Stop;
 
 /// Exit status of `check --fail-if-contradicted` when the claim is contradicted.
 const EXIT_CONTRADICTED: u8 = 3;
@@ -206,7 +207,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 shard,
                 control: Control {
                     on_chunk: None,
-                    cancel: Some(&cancel),
+                    stop: Stop::on(Some(&cancel)),
                 },
                 progress_bar: !quiet,
                 force,
@@ -264,7 +265,7 @@ fn dispatch(command: Command) -> anyhow::Result<Printed> {
                 threads,
                 force,
                 no_wait,
-                cancel: Some(&cancel),
+                stop: Stop::on(Some(&cancel)),
             })?;
             Ok(Printed {
                 stdout: report.summary().into_bytes(),

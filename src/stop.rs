@@ -4,7 +4,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use crate::sampler::Cancelled;
+/// A computation was stopped because a stop was requested ([`Stop::check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("interrupted before the computation finished")]
+pub struct Cancelled;
 
 /// A flag to poll, or none (never stop).
 #[derive(Debug, Default, Clone, Copy)]

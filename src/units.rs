@@ -56,49 +56,6 @@ mod tests {
     }
 }
 
-/// A number for a message: as written when short (`0.05`, `2`, `1e-3` stays `0.001`), in
-/// short scientific notation when its positional form would be long (`1e300`, not 301
-/// digits), so that a message stays one short line whatever the input.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Short(pub f64);
-
-impl std::fmt::Display for Short {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let x = self.0;
-        let plain = x.to_string();
-        if plain.len() <= 12 || !x.is_finite() {
-            f.write_str(&plain)
-        } else {
-            // `{:e}` is the shortest exact form; long mantissas are cut to 6 digits.
-            let sci = format!("{x:e}");
-            if sci.len() <= 12 {
-                f.write_str(&sci)
-            } else {
-                let cut = format!("{x:.5e}");
-                let (mantissa, exponent) = cut.split_once('e').unwrap_or((&cut, "0"));
-                let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-                write!(f, "{mantissa}e{exponent}")
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod short_tests {
-    use super::Short;
-
-    #[test]
-    fn long_numbers_are_written_in_short_scientific_notation() {
-        assert_eq!(Short(0.05).to_string(), "0.05");
-        assert_eq!(Short(1e300).to_string(), "1e300");
-        assert_eq!(Short(-1e-300).to_string(), "-1e-300");
-        assert_eq!(Short(f64::MAX).to_string(), "1.79769e308");
-        assert_eq!(Short(123456.789).to_string(), "123456.789");
-        assert_eq!(Short(f64::INFINITY).to_string(), "inf");
-        assert_eq!(Short(9.397e-317).to_string(), "9.397e-317");
-    }
-}
-
 /// A count typed on the command line: `30000000`, `3e7` or `3.5e6`, whenever it is a whole
 /// number (the README writes `1e6`). Decoded exactly in decimal, not through `f64`, so a
 /// 20-digit seed keeps every digit and `1.5` or `1e30` are refused, never rounded.

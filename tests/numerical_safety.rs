@@ -6,7 +6,8 @@
 mod common;
 
 use common::{read_rows, stderr, Fixture, ACCELERATORS};
-use mfucal::config::{DistSpec, Method, Quantity};
+use mfucal::config::Method;
+use mfucal::dist::{DistSpec, Quantity};
 use mfucal::posterior::{Engine, NodePosterior};
 use mfucal::sampler::LogHistogram;
 use statrs::distribution::{ContinuousCDF, Normal};

@@ -46,7 +46,8 @@ use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
-use mfucal::config::{Dist, DistSpec, KindModel, Method, NodeScale, Quantity, RunPlan, Sampler};
+use mfucal::config::{KindModel, Method, NodeScale, RunPlan};
+use mfucal::dist::{Dist, DistSpec, Quantity, Sampler};
 use mfucal::data::{Observation, ObservationKind, PowerBasis, Precision};
 use mfucal::posterior::Engine;
 use mfucal::sampler::{stream_seed, Control, LogHistogram, ObservationModel};

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::diff::{self, Snapshot};
+use crate::compare::{self, Snapshot};
 use crate::export::{self, Format};
 
 /// What `diff` was asked to compare and how to print it.
@@ -29,10 +29,10 @@ pub struct DiffReport {
 pub fn diff(options: &DiffOptions) -> Result<DiffReport> {
     let old = Snapshot::read(&options.old)?;
     let new = Snapshot::read(&options.new)?;
-    let d = diff::compare(&old, &new, options.threshold);
+    let d = compare::compare(&old, &new, options.threshold);
     let moved = d.marked().next().is_some();
     Ok(DiffReport {
-        text: export::diff::render(&d, options.format, options.all_rows),
+        text: export::compare::render(&d, options.format, options.all_rows),
         moved,
     })
 }

@@ -17,7 +17,7 @@ use super::run::Interrupted;
 use crate::data::epoch::{self, ImportedRow};
 use crate::data::PowerBasis;
 use crate::stop::{Cancelled, Stop};
-use crate::{outdir, output};
+use crate::output::{self, folder};
 
 /// Columns of a dataset file the import creates.
 pub const NEW_FILE_COLUMNS: [&str; 12] = [
@@ -193,7 +193,7 @@ pub fn import_epoch(options: &ImportOptions) -> Result<String> {
     // Held from reading the dataset to writing it, so two imports cannot lose each other's
     // rows; under it, temporary files of killed imports are removed.
     let stop = Stop::on(options.cancel.as_deref());
-    let _lock = outdir::lock(&options.out, true, stop).map_err(|e| match e.is::<Cancelled>() {
+    let _lock = folder::lock(&options.out, true, stop).map_err(|e| match e.is::<Cancelled>() {
         true => Interrupted {
             out_dir: options.out.clone(),
         }

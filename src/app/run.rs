@@ -11,7 +11,7 @@ use super::progress::Progress;
 use crate::calibrate::{self, Basis, Calibration};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
 use crate::data::Dataset;
-use crate::diff::{self, Diff, Snapshot};
+use crate::compare::{self, Diff, Snapshot};
 use crate::export::{self, guard, manifest::RunFacts, tables};
 use crate::sampler::{
     schedule, Control, ObservationModel, ObservationSamples, SampleState, Schedule, Shard,
@@ -19,8 +19,9 @@ use crate::sampler::{
 };
 use crate::stats::{self, Analyses};
 use crate::stop::{Cancelled, Stop};
-use crate::units::Short;
-use crate::{input, outdir, output, plot};
+use crate::fmt::Short;
+use crate::output::{self, folder};
+use crate::{input, plot};
 
 /// What `run` was asked to do.
 #[derive(Clone, Default)]
@@ -220,7 +221,7 @@ pub(crate) fn sample_pass(
     };
     let control = Control {
         on_chunk: Some(&on_chunk),
-        cancel: options.control.cancel,
+        stop: options.control.stop,
     };
     let sampled = pool.install(|| schedule::sample(models, seed, schedule, control));
     if let Some(p) = &progress {
@@ -266,7 +267,7 @@ fn execute(
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&plan.name));
-    let stop = Stop::on(options.control.cancel);
+    let stop = options.control.stop;
     let _lock = claim_and_lock(&out_dir, &plan, &[], options.force, options.no_wait, stop)?;
     let threads = pool.current_num_threads();
     let models = calibrate::models(&plan, &dataset);
@@ -351,22 +352,22 @@ pub(crate) fn claim_and_lock(
     force: bool,
     no_wait: bool,
     stop: Stop,
-) -> Result<outdir::OutLock> {
+) -> Result<folder::OutLock> {
     let mut inputs = vec![
         plan.config_path.clone(),
         plan.accelerators_path.clone(),
         plan.observations_path.clone(),
     ];
     inputs.extend_from_slice(extra);
-    let target = outdir::claim(out_dir, force, &inputs)?;
-    let lock = outdir::lock(&target, !no_wait, stop).map_err(|e| match e.is::<Cancelled>() {
+    let target = folder::claim(out_dir, force, &inputs)?;
+    let lock = folder::lock(&target, !no_wait, stop).map_err(|e| match e.is::<Cancelled>() {
         true => Interrupted {
             out_dir: out_dir.to_path_buf(),
         }
         .into(),
         false => e,
     })?;
-    outdir::claim(out_dir, force, &inputs)?;
+    folder::claim(out_dir, force, &inputs)?;
     Ok(lock)
 }
 
@@ -487,7 +488,7 @@ pub(crate) fn write_results(
                 file("manifest.json"),
             )?;
             old.label = format!("{} (before this run)", out_dir.display());
-            Comparison::Diff(Box::new(diff::compare(&old, &new, diff::DEFAULT_THRESHOLD)))
+            Comparison::Diff(Box::new(compare::compare(&old, &new, compare::DEFAULT_THRESHOLD)))
         }
     })
 }
@@ -670,7 +671,7 @@ impl RunReport {
             Comparison::Diff(d) => {
                 s.push('\n');
                 s.push_str(&String::from_utf8_lossy(
-                    &export::diff::markdown::diff_markdown(d, false),
+                    &export::compare::markdown::diff_markdown(d, false),
                 ));
             }
         }

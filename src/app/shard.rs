@@ -58,7 +58,7 @@ pub fn run_shard(prepared: Prepared, options: &RunOptions) -> Result<String> {
         inputs,
         ..
     } = prepared;
-    let stop = Stop::on(options.control.cancel);
+    let stop = options.control.stop;
     let _lock = claim_and_lock(&out_dir, &plan, &[], options.force, options.no_wait, stop)?;
     let models = calibrate::models(&plan, &dataset);
     let schedule = Schedule {
@@ -132,7 +132,7 @@ pub struct MergeOptions<'a> {
     /// Fail at once when another process is writing `--out`, instead of waiting.
     pub no_wait: bool,
     /// Set by Ctrl-C / SIGTERM: the merge stops with [`Interrupted`], nothing written.
-    pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+    pub stop: Stop<'a>,
 }
 
 /// Merges shard folders into the outputs of the whole run.
@@ -142,7 +142,7 @@ pub fn merge(options: &MergeOptions) -> Result<RunReport> {
         options.out.as_path(),
         options.config.as_deref(),
     );
-    let stop = Stop::on(options.cancel);
+    let stop = options.stop;
     if dirs.is_empty() {
         bail!("give the shard folders to merge: mfucal merge --out DIR SHARD_DIR...");
     }

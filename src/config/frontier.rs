@@ -24,7 +24,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::dist::{Dist, DistSpec, Quantity};
+use crate::dist::{Dist, DistSpec, Quantity};
 
 /// `[model.frontier]` as written.
 #[derive(Debug, Default, Deserialize)]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::dist::DistSpec;
+use crate::dist::DistSpec;
 
 /// The whole config file.
 #[derive(Debug, Deserialize)]

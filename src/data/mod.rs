@@ -315,7 +315,7 @@ impl Dataset {
                         spec.tdp_w,
                         spec.dense_peak_tflops,
                         spec.precision.throughput_unit(),
-                        crate::export::number(full)
+                        crate::fmt::number(full)
                     ),
                 ));
             }

@@ -1,7 +1,7 @@
 //! `ppc.csv`: per method and observation, the posterior predictive probability of an MFU at
 //! least as high as the published one (definitions in [`crate::stats::ppc`]).
 
-use super::number;
+use crate::fmt::number;
 use super::tables::{finish, writer};
 use crate::data::Dataset;
 use crate::stats::ppc::PpcRow;

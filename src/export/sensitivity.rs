@@ -13,9 +13,10 @@
 //!   it exceeds 10 % in size; `prior excludes the data` (no numbers) when the posterior
 //!   vanishes under the alternative.
 
-use super::number;
+use crate::fmt::number;
 use super::tables::{finish, writer};
-use crate::config::{DistSpec, RunPlan};
+use crate::config::RunPlan;
+use crate::dist::DistSpec;
 use crate::stats::prior_sensitivity::PriorRow;
 use crate::stats::sobol::{Effect, Estimate};
 use crate::stats::sobol_targets::{Input, SobolResult};

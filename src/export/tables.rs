@@ -1,6 +1,6 @@
 //! The three CSV tables of a run: `quantiles.csv`, `observations.csv`, `accelerators.csv`.
 
-use super::number;
+use crate::fmt::number;
 use crate::calibrate::{Calibration, Summary, INTERVAL_90};
 use crate::config::RunPlan;
 use crate::posterior::Contradiction;

@@ -8,8 +8,8 @@
 //! * `flat`: uniform over `[lo, hi]` (flat in the energy instead of its log), or log-uniform
 //!   over `[lo, hi]` when the configured prior is itself uniform.
 
-use crate::config::dist::REPRESENTABLE;
-use crate::config::{Dist, DistSpec, Quantity};
+use crate::dist::REPRESENTABLE;
+use crate::dist::{Dist, DistSpec, Quantity};
 
 /// An alternative prior and its name.
 #[derive(Debug, Clone, PartialEq)]

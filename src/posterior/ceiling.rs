@@ -26,7 +26,8 @@ use std::collections::HashMap;
 use super::frontier::units::{accelerator_units, AcceleratorUnit, RunPower, RunUnit};
 use super::grid::{self, DX, LEN};
 use super::Posterior;
-use crate::config::{Dist, RunPlan};
+use crate::config::RunPlan;
+use crate::dist::Dist;
 use crate::data::{Dataset, PowerBasis, Precision};
 
 /// A ceiling's distribution on the posterior grid: survival `Pr(C > E_j)` at grid points

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::config::Dist;
+use crate::dist::Dist;
 use crate::sampler::histogram::{MANTISSA_BITS, MAX_EXP, MIN_EXP};
 
 /// Grid step in `ln E`: 1/1024 of an octave (0.068 %), matching the histogram resolution.

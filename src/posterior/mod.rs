@@ -17,7 +17,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::config::{dist::fast_exp, Dist, Method};
+use crate::config::Method;
+use crate::dist::fast_exp;
+use crate::dist::Dist;
 use crate::sampler::LogHistogram;
 use crate::stop::Stop;
 use grid::{DX, LEN};
@@ -638,7 +640,7 @@ pub struct Contradiction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{DistSpec, Quantity};
+    use crate::dist::{DistSpec, Quantity};
 
     /// A lognormal-shaped posterior on the grid: ln E ~ N(mu, sd).
     fn lognormal(mu: f64, sd: f64) -> Posterior {

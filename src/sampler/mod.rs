@@ -25,12 +25,13 @@ pub mod schedule;
 pub mod simd;
 pub mod state;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::SeedableRng;
 
-use crate::config::{RunPlan, Sampler};
+use crate::config::RunPlan;
+use crate::dist::Sampler;
+use crate::stop::{Cancelled, Stop};
 use crate::data::{Observation, ObservationKind, PowerBasis};
 pub use histogram::{Accumulator, LogHistogram};
 pub use schedule::{Schedule, Shard, BATCHES};
@@ -48,21 +49,16 @@ pub const CHUNK_SAMPLES: u64 = 1 << 16;
 pub struct Control<'a> {
     /// Called after every chunk with the number of samples it drew (progress bars).
     pub on_chunk: Option<&'a (dyn Fn(u64) + Sync)>,
-    /// Once set (by a signal handler, say), chunks not yet started are skipped and sampling
-    /// returns [`Cancelled`].
-    pub cancel: Option<&'a AtomicBool>,
+    /// Once requested (by a signal handler, say), chunks not yet started are skipped and
+    /// sampling returns [`Cancelled`]: the same handle every later stage polls.
+    pub stop: Stop<'a>,
 }
 
 impl Control<'_> {
     fn cancelled(&self) -> bool {
-        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+        self.stop.requested()
     }
 }
-
-/// Sampling was stopped through [`Control::cancel`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("interrupted before sampling finished")]
-pub struct Cancelled;
 
 /// Histograms of one observation's implied energies, pJ/MAC.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -644,7 +640,7 @@ pub(crate) mod tests {
     #[test]
     fn kinds_and_measured_power_have_built_in_defaults() {
         let plan = plan("");
-        let uniform = |low, high| crate::config::DistSpec::Uniform { low, high };
+        let uniform = |low, high| crate::dist::DistSpec::Uniform { low, high };
         assert_eq!(
             plan.benchmark.software_efficiency.spec(),
             uniform(0.90, 1.0)

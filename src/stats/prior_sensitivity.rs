@@ -172,7 +172,7 @@ fn frontier_rows(cal: &Calibration, alts: &[Alternative], levels: &[f64]) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{DistSpec, Quantity};
+    use crate::dist::{DistSpec, Quantity};
 
     #[test]
     fn alternatives_of_the_default_prior() {

@@ -28,7 +28,7 @@
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::RngExt;
 
-use crate::config::Sampler;
+use crate::dist::Sampler;
 use crate::stop::Stop;
 
 /// Size of an analysis.

@@ -30,7 +30,8 @@ use rayon::prelude::*;
 use super::groups::members;
 use super::sobol::{self, Effect, Settings, SobolError};
 use crate::calibrate::{Basis, Calibration};
-use crate::config::{Dist, Method, RunPlan, Sampler};
+use crate::config::{Method, RunPlan};
+use crate::dist::{Dist, Sampler};
 use crate::data::{Dataset, Observation, Precision};
 use crate::stop::{Cancelled, Stop};
 

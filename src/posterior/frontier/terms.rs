@@ -16,7 +16,7 @@
 use statrs::distribution::{ContinuousCDF, Gamma};
 
 use super::lattice::H;
-use crate::config::Dist;
+use crate::dist::Dist;
 
 /// Table step of the inefficiency law, log units: an eighth of the lattice, so the narrowest
 /// law of the default prior (θ = 0.03, κ = 6: sd 0.012) spans several table points.
@@ -158,7 +158,7 @@ pub fn benchmark_term(efficiency: &Dist, cell: MfuCell, ell: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{DistSpec, Quantity};
+    use crate::dist::{DistSpec, Quantity};
 
     #[test]
     fn tabulated_law_matches_the_exponential_in_closed_form() {

@@ -4,7 +4,8 @@
 use super::lattice::{OffsetKernel, H};
 use super::terms::{benchmark_term, MfuCell, TrainingLaw};
 use crate::config::frontier::quantile_points;
-use crate::config::{Dist, RunPlan};
+use crate::config::RunPlan;
+use crate::dist::Dist;
 use crate::data::{Dataset, Observation, PowerBasis, Precision};
 
 /// Quadrature points of a run's own power factor (a measured power's uncertainty, a

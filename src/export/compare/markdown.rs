@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::percent;
-use crate::diff::{Diff, Numbers};
+use crate::compare::{Diff, Numbers};
 
 /// 4 significant digits: enough to see a move of a few percent, short enough to scan.
 fn short(x: f64) -> String {

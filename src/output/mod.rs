@@ -17,7 +17,7 @@ use std::sync::{Mutex, PoisonError};
 
 use anyhow::{bail, Context, Result};
 
-use crate::outdir;
+pub mod folder;
 use crate::stop::{Cancelled, Stop};
 
 /// Whether this process has published a results folder (swapped it into place), behind the
@@ -39,12 +39,12 @@ pub fn exit_unless_published(exit: impl FnOnce()) {
 /// requested `stop` abandons the write, leaving `dir` untouched, with the error [`Cancelled`].
 ///
 /// A symlink `dir` is followed: its target is replaced, the link stays. A regular file is
-/// never replaced. The write holds `dir`'s lock ([`outdir::lock`]), taking it (and waiting
+/// never replaced. The write holds `dir`'s lock ([`folder::lock`]), taking it (and waiting
 /// for it) unless this process already does, so leftovers of killed runs can be removed
 /// without touching a live run's temporary folder. On any error the temporary folder is
 /// removed: a full disk is not kept full.
 pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result<()> {
-    let dir = &outdir::resolve(dir)?;
+    let dir = &folder::resolve(dir)?;
     if dir.exists() && !dir.is_dir() {
         bail!(
             "{} is a file, not a results folder; mfucal never replaces a file; choose another --out",
@@ -61,9 +61,9 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let _lock = match outdir::holds(dir) {
+    let _lock = match folder::holds(dir) {
         true => None,
-        false => Some(outdir::lock(dir, true, stop)?),
+        false => Some(folder::lock(dir, true, stop)?),
     };
     recover_and_clean(&parent, &name, dir)?;
 
@@ -186,9 +186,9 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     };
     fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
     // Under the file's lock every `.NAME.tmp-*` sibling is a killed writer's leftover.
-    let _lock = match outdir::holds(path) {
+    let _lock = match folder::holds(path) {
         true => None,
-        false => Some(outdir::lock(path, true, Stop::NEVER)?),
+        false => Some(folder::lock(path, true, Stop::NEVER)?),
     };
     remove_leftover_files(path);
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
@@ -211,7 +211,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Removes the `.NAME.tmp-*` files killed [`write_file`]s of `path` left. Only safe under
-/// `path`'s lock ([`outdir::lock`]), which every writer holds while its file exists.
+/// `path`'s lock ([`folder::lock`]), which every writer holds while its file exists.
 pub fn remove_leftover_files(path: &Path) {
     let (Some(name), Some(parent)) = (path.file_name(), path.parent()) else {
         return;

@@ -1,6 +1,6 @@
 //! The whole comparison as JSON: rows, observation, input and setting changes.
 
-use crate::diff::Diff;
+use crate::compare::Diff;
 
 pub fn diff_json(diff: &Diff) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(diff).expect("a diff always serialises");

@@ -1,10 +1,10 @@
-//! A [`crate::diff::Diff`] as bytes: Markdown for people, CSV and JSON for scripts.
+//! A [`crate::compare::Diff`] as bytes: Markdown for people, CSV and JSON for scripts.
 
 pub mod csv;
 pub mod json;
 pub mod markdown;
 
-use crate::diff::Diff;
+use crate::compare::Diff;
 
 use super::Format;
 

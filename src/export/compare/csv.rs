@@ -2,8 +2,8 @@
 //! carry the quantile labels compared (`old_q0.5`), so a script sees what it reads; the
 //! observation changes are in the JSON and Markdown forms.
 
-use crate::diff::{Diff, Numbers};
-use crate::export::number;
+use crate::compare::{Diff, Numbers};
+use crate::fmt::number;
 
 pub fn diff_csv(diff: &Diff) -> Vec<u8> {
     let c = &diff.columns;
