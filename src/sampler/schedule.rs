@@ -199,7 +199,7 @@ mod tests {
         };
         let control = Control {
             on_chunk: Some(&report),
-            cancel: None,
+            stop: crate::stop::Stop::NEVER,
         };
         let schedule = Schedule::whole(3 * CHUNK_SAMPLES + 5);
         sample(&[model()], 3, schedule, control).unwrap();
@@ -215,7 +215,7 @@ mod tests {
         let cancel = std::sync::atomic::AtomicBool::new(true);
         let control = Control {
             on_chunk: None,
-            cancel: Some(&cancel),
+            stop: crate::stop::Stop::on(Some(&cancel)),
         };
         assert_eq!(
             sample(&[model()], 3, Schedule::whole(10 * CHUNK_SAMPLES), control),
