@@ -47,8 +47,8 @@ use rayon::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use mfucal::config::{KindModel, Method, NodeScale, RunPlan};
-use mfucal::dist::{Dist, DistSpec, Quantity, Sampler};
 use mfucal::data::{Observation, ObservationKind, PowerBasis, Precision};
+use mfucal::dist::{Dist, DistSpec, Quantity, Sampler};
 use mfucal::posterior::Engine;
 use mfucal::sampler::{stream_seed, Control, LogHistogram, ObservationModel};
 

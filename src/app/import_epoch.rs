@@ -16,8 +16,8 @@ use anyhow::{Context, Result};
 use super::run::Interrupted;
 use crate::data::epoch::{self, ImportedRow};
 use crate::data::PowerBasis;
-use crate::stop::{Cancelled, Stop};
 use crate::output::{self, folder};
+use crate::stop::{Cancelled, Stop};
 
 /// Columns of a dataset file the import creates.
 pub const NEW_FILE_COLUMNS: [&str; 12] = [

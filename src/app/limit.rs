@@ -5,11 +5,11 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Result};
 
 use crate::calibrate::{energy_bound, physics_limit};
-use crate::dist::REPRESENTABLE;
 use crate::config::plan::check_flops_per_mac;
 use crate::config::{self, Overrides};
 use crate::data::observations::MIN_MFU;
 use crate::data::{Dataset, Precision};
+use crate::dist::REPRESENTABLE;
 use crate::fmt::Short;
 
 /// What to compute: from an energy, the limit; from an MFU, the energy bound.

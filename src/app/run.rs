@@ -9,18 +9,18 @@ use anyhow::{bail, Context, Result};
 
 use super::progress::Progress;
 use crate::calibrate::{self, Basis, Calibration};
+use crate::compare::{self, Diff, Snapshot};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
 use crate::data::Dataset;
-use crate::compare::{self, Diff, Snapshot};
 use crate::export::{self, guard, manifest::RunFacts, tables};
+use crate::fmt::Short;
+use crate::output::{self, folder};
 use crate::sampler::{
     schedule, Control, ObservationModel, ObservationSamples, SampleState, Schedule, Shard,
     CHUNK_SAMPLES,
 };
 use crate::stats::{self, Analyses};
 use crate::stop::{Cancelled, Stop};
-use crate::fmt::Short;
-use crate::output::{self, folder};
 use crate::{input, plot};
 
 /// What `run` was asked to do.
@@ -488,7 +488,11 @@ pub(crate) fn write_results(
                 file("manifest.json"),
             )?;
             old.label = format!("{} (before this run)", out_dir.display());
-            Comparison::Diff(Box::new(compare::compare(&old, &new, compare::DEFAULT_THRESHOLD)))
+            Comparison::Diff(Box::new(compare::compare(
+                &old,
+                &new,
+                compare::DEFAULT_THRESHOLD,
+            )))
         }
     })
 }

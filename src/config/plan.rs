@@ -5,11 +5,11 @@ use std::path::{Component, Path, PathBuf};
 use serde::Serialize;
 use toml::Spanned;
 
-use crate::dist::{Dist, DistSpec, Quantity};
 use super::raw::{RawConfig, RawSeed};
+use crate::dist::{Dist, DistSpec, Quantity};
 use crate::error::{cut, shown, Field, InputErrors, Problem, Problems};
-use crate::units::DEFAULT_FLOPS_PER_MAC;
 use crate::fmt::Short;
+use crate::units::DEFAULT_FLOPS_PER_MAC;
 
 /// Refuse more samples per observation than this: at about 1e8 samples/s it is already
 /// 1000 s per observation, and the 64-bit histogram counts stay far from overflow.

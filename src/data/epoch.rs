@@ -21,8 +21,8 @@ use std::path::Path;
 use super::table::{self, parse_number, Table};
 use super::{PowerBasis, Precision, FULL_UTILISATION_PJ_RANGE};
 use crate::error::{InputErrors, Problems};
-use crate::units;
 use crate::fmt::Short;
+use crate::units;
 
 pub const NAME: &str = "Hardware name";
 pub const MANUFACTURER: &str = "Manufacturer";

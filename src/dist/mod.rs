@@ -16,7 +16,6 @@ pub mod fast_exp;
 pub use draw::Sampler;
 pub use fast_exp::fast_exp;
 
-
 use crate::fmt::Short;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Continuous, ContinuousCDF};

@@ -1,9 +1,9 @@
 //! `ppc.csv`: per method and observation, the posterior predictive probability of an MFU at
 //! least as high as the published one (definitions in [`crate::stats::ppc`]).
 
-use crate::fmt::number;
 use super::tables::{finish, writer};
 use crate::data::Dataset;
+use crate::fmt::number;
 use crate::stats::ppc::PpcRow;
 
 const HEADER: [&str; 13] = [

@@ -13,10 +13,10 @@
 //!   it exceeds 10 % in size; `prior excludes the data` (no numbers) when the posterior
 //!   vanishes under the alternative.
 
-use crate::fmt::number;
 use super::tables::{finish, writer};
 use crate::config::RunPlan;
 use crate::dist::DistSpec;
+use crate::fmt::number;
 use crate::stats::prior_sensitivity::PriorRow;
 use crate::stats::sobol::{Effect, Estimate};
 use crate::stats::sobol_targets::{Input, SobolResult};

@@ -1,8 +1,8 @@
 //! The three CSV tables of a run: `quantiles.csv`, `observations.csv`, `accelerators.csv`.
 
-use crate::fmt::number;
 use crate::calibrate::{Calibration, Summary, INTERVAL_90};
 use crate::config::RunPlan;
+use crate::fmt::number;
 use crate::posterior::Contradiction;
 
 /// The unit every energy is reported in.

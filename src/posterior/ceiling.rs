@@ -27,8 +27,8 @@ use super::frontier::units::{accelerator_units, AcceleratorUnit, RunPower, RunUn
 use super::grid::{self, DX, LEN};
 use super::Posterior;
 use crate::config::RunPlan;
-use crate::dist::Dist;
 use crate::data::{Dataset, PowerBasis, Precision};
+use crate::dist::Dist;
 
 /// A ceiling's distribution on the posterior grid: survival `Pr(C > E_j)` at grid points
 /// `first..first + survival.len()`; 1 below, 0 above.

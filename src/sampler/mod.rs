@@ -25,14 +25,13 @@ pub mod schedule;
 pub mod simd;
 pub mod state;
 
-
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::SeedableRng;
 
 use crate::config::RunPlan;
+use crate::data::{Observation, ObservationKind, PowerBasis};
 use crate::dist::Sampler;
 use crate::stop::{Cancelled, Stop};
-use crate::data::{Observation, ObservationKind, PowerBasis};
 pub use histogram::{Accumulator, LogHistogram};
 pub use schedule::{Schedule, Shard, BATCHES};
 pub use simd::Path;

@@ -11,7 +11,6 @@
 //! label naming the analysis, and each unit of parallel work (one target, one group) is
 //! computed sequentially, so results do not depend on the thread count.
 
-pub mod groups;
 pub mod ppc;
 pub mod prior_sensitivity;
 pub mod report;

@@ -34,7 +34,7 @@
 
 use rayon::prelude::*;
 
-use super::groups::{histogram, members};
+use crate::calibrate::groups::{group_histogram as histogram, members};
 use crate::calibrate::{Basis, Calibration};
 use crate::config::{Method, RunPlan};
 use crate::data::Dataset;

@@ -22,7 +22,7 @@
 
 use rayon::prelude::*;
 
-use super::groups::{histogram, ln_likelihood_sum, members};
+use crate::calibrate::groups::{group_histogram as histogram, ln_likelihood_sum, members};
 use crate::calibrate::{Basis, Calibration};
 use crate::config::{Method, RunPlan};
 use crate::data::{Dataset, Precision};

@@ -27,12 +27,12 @@
 
 use rayon::prelude::*;
 
-use super::groups::members;
 use super::sobol::{self, Effect, Settings, SobolError};
+use crate::calibrate::groups::members;
 use crate::calibrate::{Basis, Calibration};
 use crate::config::{Method, RunPlan};
-use crate::dist::{Dist, Sampler};
 use crate::data::{Dataset, Observation, Precision};
+use crate::dist::{Dist, Sampler};
 use crate::stop::{Cancelled, Stop};
 
 /// An uncertain input of the model.

@@ -14,8 +14,8 @@ use super::lattice::{smooth, Lattice, H};
 use super::terms::{InefficiencyLaw, TrainingLaw};
 use super::units::{accelerator_units, peak_points, AcceleratorUnit, RunKind, RunPower, RunUnit};
 use crate::config::RunPlan;
-use crate::dist::{Dist, DistSpec};
 use crate::data::{Dataset, Precision};
+use crate::dist::{Dist, DistSpec};
 use crate::posterior::{grid, Contradiction, Posterior};
 use crate::stop::{Cancelled, Stop};
 

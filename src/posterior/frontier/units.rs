@@ -5,8 +5,8 @@ use super::lattice::{OffsetKernel, H};
 use super::terms::{benchmark_term, MfuCell, TrainingLaw};
 use crate::config::frontier::quantile_points;
 use crate::config::RunPlan;
-use crate::dist::Dist;
 use crate::data::{Dataset, Observation, PowerBasis, Precision};
+use crate::dist::Dist;
 
 /// Quadrature points of a run's own power factor (a measured power's uncertainty, a
 /// benchmark's power fraction): the likelihood is smooth in them, so a few suffice.

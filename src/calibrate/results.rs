@@ -1,0 +1,145 @@
+//! What a calibration computes: the rows of `quantiles.csv` ([`GroupResult`]),
+//! `observations.csv` ([`ObservationResult`]) and `accelerators.csv` ([`AcceleratorResult`]),
+//! gathered in a [`Calibration`]. Plain data; [`super::calibrate`] fills it.
+
+use crate::config::Method;
+use crate::data::{Observation, Precision};
+use crate::posterior::frontier::{self, FrontierFit};
+use crate::posterior::{Contradiction, NodePosterior};
+
+/// The levels of a 90 % interval and its median.
+pub const INTERVAL_90: [f64; 3] = [0.05, 0.5, 0.95];
+
+/// How a group's posterior was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// From the observations on this node.
+    Observed,
+    /// No observations on this node: the pooled posterior times the node's scale.
+    Scaled,
+    /// Every observation of the precision, moved to the reference node.
+    Pooled,
+}
+
+impl Basis {
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Observed => "observed",
+            Basis::Scaled => "scaled",
+            Basis::Pooled => "pooled",
+        }
+    }
+}
+
+/// A posterior's reported numbers, pJ/MAC.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub mean: f64,
+    pub sd: f64,
+    /// At the plan's quantile levels.
+    pub quantiles: Vec<f64>,
+    /// Monte Carlo standard error of each quantile, pJ/MAC, by batch means (see
+    /// [`crate::sampler::schedule`]); `None` with fewer than two batches of samples.
+    pub mcse: Vec<Option<f64>>,
+}
+
+impl Summary {
+    /// The largest `mcse / quantile` of the row.
+    pub fn max_relative_mcse(&self) -> Option<f64> {
+        self.mcse
+            .iter()
+            .zip(&self.quantiles)
+            .map(|(m, q)| m.map(|m| m / q))
+            .try_fold(0.0f64, |acc, r| r.map(|r| acc.max(r)))
+    }
+}
+
+/// One row of `quantiles.csv`.
+#[derive(Debug, Clone)]
+pub struct GroupResult {
+    pub method: Method,
+    pub node: String,
+    pub precision: Precision,
+    pub basis: Basis,
+    pub n_observations: usize,
+    pub samples: u64,
+    pub outcome: Result<(NodePosterior, Summary), Contradiction>,
+}
+
+/// One row of `observations.csv`: the bound `e_i` (eta = 1) of one observation.
+#[derive(Debug, Clone)]
+pub struct ObservationResult {
+    pub observation: Observation,
+    pub samples: u64,
+    pub bound: Summary,
+    /// The bound's 5 %, 50 % and 95 % quantiles, pJ/MAC, whatever levels the plan reports:
+    /// the 90 % intervals of the pictures.
+    pub bound_90: [f64; 3],
+}
+
+/// What an `accelerators.csv` row reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceleratorQuantity {
+    /// Posterior from the accelerator's own observations.
+    PjPerMac,
+    /// `min(1, P k / (E F))`: the largest MFU the board's power allows, from its node's
+    /// posterior. Capped at 1: where power would allow more than the peak, the peak binds.
+    PhysicsLimit,
+    /// `P k / E`: dense throughput the board's power sustains, from its node's posterior.
+    SustainableTflops,
+}
+
+impl AcceleratorQuantity {
+    pub fn name(self) -> &'static str {
+        match self {
+            AcceleratorQuantity::PjPerMac => "pj_per_mac",
+            AcceleratorQuantity::PhysicsLimit => "physics_limit",
+            AcceleratorQuantity::SustainableTflops => "sustainable_tflops",
+        }
+    }
+}
+
+/// One row of `accelerators.csv`.
+#[derive(Debug, Clone)]
+pub struct AcceleratorResult {
+    pub method: Method,
+    pub accelerator: String,
+    pub node: String,
+    pub precision: Precision,
+    pub quantity: AcceleratorQuantity,
+    pub unit: &'static str,
+    pub quantiles: Result<Vec<f64>, Contradiction>,
+}
+
+/// Everything a run computes.
+pub struct Calibration {
+    pub groups: Vec<GroupResult>,
+    /// The frontier's per-run, per-accelerator and hyperparameter figures, when the plan
+    /// asks for the method.
+    pub frontier: Option<FrontierFit>,
+    /// The frontier's node and pooled posteriors under each alternative prior
+    /// ([`crate::posterior::alternatives`]), in their order, for prior sensitivity.
+    pub frontier_alternatives: Vec<Vec<frontier::GroupFit>>,
+    pub observations: Vec<ObservationResult>,
+    pub accelerators: Vec<AcceleratorResult>,
+    pub total_samples: u64,
+}
+
+impl Calibration {
+    /// The largest relative Monte Carlo standard error of any reported quantile (`None` when
+    /// some row has no estimate, e.g. fewer than two batches).
+    pub fn max_relative_mcse(&self) -> Option<f64> {
+        self.groups
+            .iter()
+            .filter_map(|g| g.outcome.as_ref().ok())
+            .map(|(_, s)| s.max_relative_mcse())
+            .try_fold(0.0f64, |acc, r| r.map(|r| acc.max(r)))
+    }
+
+    /// Every contradiction, once per group, for messages and the manifest.
+    pub fn contradictions(&self) -> impl Iterator<Item = (&GroupResult, &Contradiction)> {
+        self.groups
+            .iter()
+            .filter_map(|g| g.outcome.as_ref().err().map(|c| (g, c)))
+    }
+}
