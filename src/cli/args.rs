@@ -1,4 +1,4 @@
-//! The command line's grammar: every subcommand, option, help text and example. `main.rs`
+//! The command line's grammar: every subcommand, option, help text and example. [`super::dispatch`]
 //! dispatches; `mfucal man` and `mfucal completions` render this same definition.
 
 use std::path::PathBuf;
