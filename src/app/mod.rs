@@ -6,7 +6,6 @@ pub mod diff;
 pub mod import_epoch;
 pub mod limit;
 pub mod list;
-pub mod progress;
 pub mod run;
 pub mod shard;
 pub mod show;

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use super::progress::Progress;
 use crate::calibrate::{self, Basis, Calibration};
 use crate::compare::{self, Diff, Snapshot};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
@@ -15,6 +14,7 @@ use crate::data::Dataset;
 use crate::export::{self, guard, manifest::RunFacts, tables};
 use crate::fmt::Short;
 use crate::output::{self, folder};
+use crate::report::progress::Progress;
 use crate::sampler::{
     schedule, Control, ObservationModel, ObservationSamples, SampleState, Schedule, Shard,
     CHUNK_SAMPLES,

@@ -13,7 +13,6 @@
 
 pub mod ppc;
 pub mod prior_sensitivity;
-pub mod report;
 pub mod sobol;
 pub mod sobol_targets;
 

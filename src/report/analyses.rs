@@ -3,11 +3,11 @@
 
 use std::fmt::Write as _;
 
-use super::ppc::{PpcRow, Suspect, TAIL};
-use super::prior_sensitivity::PRIOR_DOMINATED_CHANGE;
-use super::Analyses;
 use crate::config::{Method, RunPlan};
 use crate::data::Dataset;
+use crate::stats::ppc::{PpcRow, Suspect, TAIL};
+use crate::stats::prior_sensitivity::PRIOR_DOMINATED_CHANGE;
+use crate::stats::Analyses;
 
 impl Analyses {
     /// A few lines for the run's summary.
