@@ -11,7 +11,7 @@
 //!
 //! 1. Foundations: [`error`] (located problems), [`fmt`] (how numbers are written), [`units`]
 //!    (the one place units convert), [`stop`] (cooperative cancellation), [`input`] (reading
-//!    input files safely), [`suggest`] ("did you mean").
+//!    input files safely), [`suggest`] ("did you mean"), [`schema`] (every results file and column name, once).
 //! 2. [`dist`]: the probability library (laws, densities, hot-loop draws, `fast_exp`).
 //! 3. [`config`]: the TOML file resolved into a typed [`config::RunPlan`].
 //! 4. [`data`]: the CSV datasets, loaded and checked.
@@ -29,6 +29,7 @@
 pub mod error;
 pub mod fmt;
 pub mod input;
+pub mod schema;
 pub mod stop;
 pub mod suggest;
 pub mod units;

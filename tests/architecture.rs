@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 /// The library's top-level modules, from the bottom of the pipeline up.
 const LAYERS: &[&[&str]] = &[
-    &["error", "fmt", "units", "stop", "input", "suggest"],
+    &[
+        "error", "fmt", "units", "stop", "input", "suggest", "schema",
+    ],
     &["dist"],
     &["config"],
     &["data"],

@@ -19,6 +19,7 @@ use crate::sampler::{
     schedule, Control, ObservationModel, ObservationSamples, SampleState, Schedule, Shard,
     CHUNK_SAMPLES,
 };
+use crate::schema::files;
 use crate::stats::{self, Analyses};
 use crate::stop::{Cancelled, Stop};
 use crate::{input, plot};
@@ -437,27 +438,29 @@ pub(crate) fn write_results(
     // Each exporter takes up to a second or two at 100,000 observations: a requested stop is
     // honoured between them (and by `write_folder` until its final swap).
     let exporters: [(&str, &dyn Fn() -> Vec<u8>); 9] = [
-        ("quantiles.csv", &|| {
+        (files::QUANTILES, &|| {
             tables::quantiles_csv(plan, calibration)
         }),
-        ("observations.csv", &|| {
+        (files::OBSERVATIONS, &|| {
             tables::observations_csv(plan, calibration)
         }),
-        ("accelerators.csv", &|| {
+        (files::ACCELERATORS, &|| {
             tables::accelerators_csv(plan, calibration)
         }),
-        ("sensitivity.csv", &|| {
+        (files::SENSITIVITY, &|| {
             export::sensitivity::sensitivity_csv(plan, &analyses.sobol, &analyses.prior)
         }),
-        ("ppc.csv", &|| export::ppc::ppc_csv(dataset, &analyses.ppc)),
-        ("manifest.json", &|| {
+        (files::PPC, &|| export::ppc::ppc_csv(dataset, &analyses.ppc)),
+        (files::MANIFEST, &|| {
             export::manifest::manifest_json(plan, dataset, calibration, facts)
         }),
-        ("summary.md", &|| {
+        (files::SUMMARY, &|| {
             export::summary::summary_md(plan, calibration, &analyses.prior)
         }),
-        ("posterior.svg", &|| plot::posterior_svg(plan, calibration)),
-        ("observations.svg", &|| {
+        (files::POSTERIOR_SVG, &|| {
+            plot::posterior_svg(plan, calibration)
+        }),
+        (files::OBSERVATIONS_SVG, &|| {
             plot::observations_svg(plan, calibration)
         }),
     ];
@@ -467,11 +470,11 @@ pub(crate) fn write_results(
         files.push((name, export()));
     }
     if let Some(bytes) = tables::hyperparameters_csv(calibration) {
-        files.push(("hyperparameters.csv", bytes));
+        files.push((files::HYPERPARAMETERS, bytes));
     }
     // Read before write_folder replaces it: the summary ends with what moved.
     let previous = out_dir
-        .join("quantiles.csv")
+        .join(files::QUANTILES)
         .is_file()
         .then(|| Snapshot::read_folder(out_dir, &out_dir.display().to_string()));
     output::write_folder(out_dir, &files, stop)?;
@@ -483,9 +486,9 @@ pub(crate) fn write_results(
             let label = format!("{} (this run)", out_dir.display());
             let new = Snapshot::from_bytes(
                 &label,
-                file("quantiles.csv").expect("written above"),
-                file("observations.csv"),
-                file("manifest.json"),
+                file(files::QUANTILES).expect("written above"),
+                file(files::OBSERVATIONS),
+                file(files::MANIFEST),
             )?;
             old.label = format!("{} (before this run)", out_dir.display());
             Comparison::Diff(Box::new(compare::compare(

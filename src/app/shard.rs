@@ -22,6 +22,7 @@ use crate::config::Overrides;
 use crate::export::manifest::RunFacts;
 use crate::output;
 use crate::sampler::{SampleState, Schedule};
+use crate::schema::files;
 use crate::stop::{Cancelled, Stop};
 
 const STATE_FILE: &str = "state.bin";
@@ -101,7 +102,7 @@ pub fn run_shard(prepared: Prepared, options: &RunOptions) -> Result<String> {
         &out_dir,
         &[
             (STATE_FILE, state.to_bytes(&header_json)),
-            ("manifest.json", manifest_bytes),
+            (files::MANIFEST, manifest_bytes),
         ],
         stop,
     )

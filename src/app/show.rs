@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use super::list;
 use crate::export::summary::sig4;
 use crate::export::Format;
+use crate::schema::files;
 use crate::stats::prior_sensitivity::PRIOR_DOMINATED_CHANGE;
 use crate::suggest::did_you_mean;
 
@@ -68,11 +69,11 @@ const COLUMNS: [&str; 12] = [
 ];
 
 pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
-    let quantiles = read(&o.dir, "quantiles.csv")?;
-    let observations = read(&o.dir, "observations.csv")?;
-    let accelerators = read(&o.dir, "accelerators.csv")?;
+    let quantiles = read(&o.dir, files::QUANTILES)?;
+    let observations = read(&o.dir, files::OBSERVATIONS)?;
+    let accelerators = read(&o.dir, files::ACCELERATORS)?;
     // Older folders have no sensitivity.csv: then no prior flag.
-    let sensitivity = read(&o.dir, "sensitivity.csv").unwrap_or_default();
+    let sensitivity = read(&o.dir, files::SENSITIVITY).unwrap_or_default();
     let method = if quantiles.iter().any(|r| get(r, "method") == "frontier") {
         "frontier".to_string()
     } else {
@@ -91,7 +92,7 @@ pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
         if acc_rows.is_empty() {
             bail!(
                 "unknown accelerator '{id}' in {}{}",
-                o.dir.join("accelerators.csv").display(),
+                o.dir.join(files::ACCELERATORS).display(),
                 did_you_mean(id, accelerators.iter().map(|r| get(r, "accelerator")))
             );
         }
@@ -104,7 +105,7 @@ pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
             if !quantiles.iter().any(|r| get(r, column) == v) {
                 bail!(
                     "{flag} {v}: not in {}{}",
-                    o.dir.join("quantiles.csv").display(),
+                    o.dir.join(files::QUANTILES).display(),
                     did_you_mean(v, quantiles.iter().map(|r| get(r, column)))
                 );
             }

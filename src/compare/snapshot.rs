@@ -12,6 +12,8 @@ use std::process::Command;
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use crate::schema::{columns, files};
+
 /// `(method, node, precision, basis)`: what identifies a row of `quantiles.csv`.
 pub type RowKey = (String, String, String, String);
 
@@ -83,7 +85,7 @@ impl Snapshot {
                 Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
             }
         };
-        let quantiles = read("quantiles.csv")?.with_context(|| {
+        let quantiles = read(files::QUANTILES)?.with_context(|| {
             format!(
                 "{} has no quantiles.csv; is it a results folder of mfucal run?",
                 dir.display()
@@ -92,8 +94,8 @@ impl Snapshot {
         Snapshot::from_bytes(
             label,
             &quantiles,
-            read("observations.csv")?.as_deref(),
-            read("manifest.json")?.as_deref(),
+            read(files::OBSERVATIONS)?.as_deref(),
+            read(files::MANIFEST)?.as_deref(),
         )
     }
 
@@ -117,12 +119,12 @@ impl Snapshot {
                 Ok(None)
             }
         };
-        let quantiles = show("quantiles.csv", true)?.expect("required");
+        let quantiles = show(files::QUANTILES, true)?.expect("required");
         Snapshot::from_bytes(
             label,
             &quantiles,
-            show("observations.csv", false)?.as_deref(),
-            show("manifest.json", false)?.as_deref(),
+            show(files::OBSERVATIONS, false)?.as_deref(),
+            show(files::MANIFEST, false)?.as_deref(),
         )
     }
 
@@ -221,13 +223,13 @@ fn parse_quantiles(bytes: &[u8]) -> Result<QuantileTable> {
     let mut reader = csv_reader(bytes);
     let headers = reader.headers()?.clone();
     let [method, node, precision, basis, n, mean, status] = [
-        "method",
-        "node",
-        "precision",
-        "basis",
-        "n_observations",
-        "mean",
-        "status",
+        columns::METHOD,
+        columns::NODE,
+        columns::PRECISION,
+        columns::BASIS,
+        columns::N_OBSERVATIONS,
+        columns::MEAN,
+        columns::STATUS,
     ]
     .map(|name| column(&headers, name));
     let (method, node, precision, basis, n, mean) = (method?, node?, precision?, basis?, n?, mean?);
@@ -267,12 +269,12 @@ fn parse_observations(bytes: &[u8]) -> Result<Vec<ObservationRow>> {
     let mut reader = csv_reader(bytes);
     let headers = reader.headers()?.clone();
     let [id, accelerator, node, precision, low, high] = [
-        "id",
-        "accelerator",
-        "node",
-        "precision",
-        "mfu_low",
-        "mfu_high",
+        columns::ID,
+        columns::ACCELERATOR,
+        columns::NODE,
+        columns::PRECISION,
+        columns::MFU_LOW,
+        columns::MFU_HIGH,
     ]
     .map(|name| column(&headers, name));
     let (id, accelerator, node, precision, low, high) =

@@ -4,6 +4,7 @@ use crate::calibrate::{Calibration, Summary, INTERVAL_90};
 use crate::config::RunPlan;
 use crate::fmt::number;
 use crate::posterior::Contradiction;
+use crate::schema::{self, columns};
 
 /// The unit every energy is reported in.
 pub const ENERGY_UNIT: &str = "pJ/MAC";
@@ -40,22 +41,10 @@ fn summary_fields(s: &Summary) -> Vec<String> {
 /// `quantiles.csv`: one row per method x node x precision, and the pooled rows.
 pub fn quantiles_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     let mut w = writer();
-    let mut header: Vec<String> = [
-        "method",
-        "node",
-        "precision",
-        "basis",
-        "unit",
-        "n_observations",
-        "samples",
-        "mean",
-        "sd",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut header: Vec<String> = schema::QUANTILES_LEADING.map(String::from).to_vec();
     header.extend(quantile_labels(plan));
-    header.extend(quantile_labels(plan).map(|l| format!("mcse_{l}")));
-    header.push("status".into());
+    header.extend(quantile_labels(plan).map(|l| schema::mcse_column(&l)));
+    header.push(columns::STATUS.into());
     w.write_record(&header).expect("in memory");
     for g in &cal.groups {
         let mut row = vec![
@@ -83,39 +72,16 @@ pub fn quantiles_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     finish(w)
 }
 
-/// The frontier's columns of `observations.csv`: the run's posterior software efficiency
-/// `m_i / L_i` (how close it came to its chip's physics limit; median and 90 % interval) and
-/// the posterior probability that its published MFU is mislabelled.
-pub const FRONTIER_OBSERVATION_COLUMNS: [&str; 4] = [
-    "frontier_efficiency_q0.05",
-    "frontier_efficiency_q0.5",
-    "frontier_efficiency_q0.95",
-    "frontier_p_mislabelled",
-];
-
 /// `observations.csv`: each observation's bound `e_i` (eta = 1), its kind and, with the
 /// frontier, its software efficiency.
 pub fn observations_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     let mut w = writer();
-    let mut header: Vec<String> = [
-        "id",
-        "accelerator",
-        "node",
-        "precision",
-        "mfu_low",
-        "mfu_high",
-        "unit",
-        "samples",
-        "mean",
-        "sd",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut header: Vec<String> = schema::OBSERVATIONS_LEADING.map(String::from).to_vec();
     header.extend(quantile_labels(plan));
-    header.push("kind".into());
+    header.push(columns::KIND.into());
     let frontier = cal.frontier.as_ref();
     if frontier.is_some() {
-        header.extend(FRONTIER_OBSERVATION_COLUMNS.map(String::from));
+        header.extend(schema::FRONTIER_OBSERVATION_COLUMNS.map(String::from));
     }
     w.write_record(&header).expect("in memory");
     for (i, r) in cal.observations.iter().enumerate() {
@@ -149,18 +115,9 @@ pub fn observations_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
 /// `accelerators.csv`, long form: energy, physics limit and sustainable throughput.
 pub fn accelerators_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     let mut w = writer();
-    let mut header: Vec<String> = [
-        "method",
-        "accelerator",
-        "node",
-        "precision",
-        "quantity",
-        "unit",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut header: Vec<String> = schema::ACCELERATORS_LEADING.map(String::from).to_vec();
     header.extend(quantile_labels(plan));
-    header.push("status".into());
+    header.push(columns::STATUS.into());
     w.write_record(&header).expect("in memory");
     for r in &cal.accelerators {
         let mut row = vec![

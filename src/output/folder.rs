@@ -131,7 +131,7 @@ fn foreign(dir: &Path) -> Option<String> {
             return Some(format!("it holds {name}, which mfucal does not write"));
         }
     }
-    if empty || is_own_manifest(&dir.join("manifest.json")) {
+    if empty || is_own_manifest(&dir.join(crate::schema::files::MANIFEST)) {
         None
     } else {
         Some("it has no manifest.json written by mfucal".into())
