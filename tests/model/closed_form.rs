@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{group_row, num, read_rows, Fixture, ACCELERATORS};
+use common::{group_row, num, read_rows, ONE_H100};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 const LEVELS: [f64; 7] = [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975];
@@ -16,35 +16,21 @@ fn e0_pj() -> f64 {
 }
 
 fn config(methods: &str, prior: &str, peak: &str, samples: u64) -> String {
-    format!(
-        r#"
-[data]
-accelerators = "../datasets/accelerators.csv"
-observations = "../datasets/observations.csv"
-[sampling]
-samples_per_observation = {samples}
-seed = 11
-[model]
-methods = [{methods}]
-reference_node = "4nm"
+    common::config_toml(
+        &format!("samples_per_observation = {samples}\nseed = 11"),
+        &format!(
+            r#"methods = [{methods}]
 prior = {prior}
 power_fraction = {{ dist = "fixed", value = 1.0 }}
 software_efficiency = {{ dist = "fixed", value = 1.0 }}
-peak_factor = {peak}
-[nodes]
-"4nm" = {{ dist = "fixed", value = 1.0 }}
-"7nm" = {{ dist = "lognormal", mu = 0.33, sigma = 0.10 }}
-"#
+peak_factor = {peak}"#
+        ),
+        common::NODES,
     )
 }
 
-const ONE_H100: &str =
-    "id,accelerator,precision,mfu_low,mfu_high,source\nllama,h100-sxm,bf16,0.43,0.43,fixture\n";
-
 fn run(config: &str, observations: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let f = Fixture::with(config, ACCELERATORS, observations);
-    let out = f.run(&[]);
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (f, _) = common::run_ok(config, observations);
     read_rows(&f.path("out/quantiles.csv"))
 }
 

@@ -2,11 +2,10 @@
 //! (every row, used or excluded), and the coverage the calibration needs.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
-use mfucal::config::{self, Overrides};
+use crate::common::{self, repo};
 use mfucal::data::warnings::{self, Warning, MEASURED_POWER_WARN_ABOVE_TDP};
-use mfucal::data::{Dataset, ObservationKind, PowerBasis};
+use mfucal::data::{ObservationKind, PowerBasis};
 
 /// The "Maximum Achievable Matmul FLOPS" table as copied in
 /// ../shared/reference/matmul-ceilings.md: (accelerator id in the dataset, precision, MAMF
@@ -35,10 +34,6 @@ const MAMF_TFLOPS: [(&str, &str, f64); 17] = [
 const MIN_USED_TRAINING: usize = 55;
 const MIN_USED_BENCHMARKS: usize = 15;
 const MIN_NODES: usize = 5;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Every row of a shipped CSV as column -> value, with its line number.
 fn rows(file: &str) -> Vec<(u64, HashMap<String, String>)> {
@@ -156,8 +151,7 @@ fn benchmark_mfu_is_the_quoted_mamf_over_the_dataset_peak() {
 
 #[test]
 fn shipped_data_validates_and_covers_enough() {
-    let plan = config::load(&repo().join("configs/default.toml"), &Overrides::default()).unwrap();
-    let dataset = Dataset::load(&plan).unwrap_or_else(|e| panic!("{e}"));
+    let (plan, dataset) = common::shipped(None);
     let used = |kind| {
         dataset
             .observations

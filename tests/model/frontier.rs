@@ -6,41 +6,29 @@
 
 use crate::common;
 
-use common::{group_row, num, read_rows, stderr, stdout, Fixture, ACCELERATORS};
+use common::{group_row, num, read_rows, stderr, stdout, Fixture, ACCELERATORS, ONE_H100};
 use statrs::distribution::{Continuous, Gamma};
 
 const K_PJ: f64 = 700.0 * 2.0 / 989.4e12 * 1e12;
 const LEVELS: [f64; 7] = [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975];
 
 fn config(methods: &str, model: &str, frontier: &str) -> String {
-    format!(
-        r#"
-[data]
-accelerators = "../datasets/accelerators.csv"
-observations = "../datasets/observations.csv"
-[sampling]
-samples_per_observation = 20000
-seed = 5
-quantiles = [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975]
-[model]
-methods = [{methods}]
-reference_node = "4nm"
+    common::config_toml(
+        "samples_per_observation = 20000\nseed = 5\n\
+         quantiles = [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975]",
+        &format!(
+            r#"methods = [{methods}]
 prior = {{ dist = "log_uniform", low = 0.01, high = 100.0 }}
 {model}
 [model.frontier]
-{frontier}
-[nodes]
-"4nm" = {{ dist = "fixed", value = 1.0 }}
-"7nm" = {{ dist = "lognormal", mu = 0.33, sigma = 0.10 }}
-"#
+{frontier}"#
+        ),
+        common::NODES,
     )
 }
 
 fn run(config: &str, observations: &str) -> Fixture {
-    let f = Fixture::with(config, ACCELERATORS, observations);
-    let out = f.run(&[]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    f
+    common::run_ok(config, observations).0
 }
 
 fn quantiles(f: &Fixture, method: &str) -> Vec<f64> {
@@ -49,9 +37,6 @@ fn quantiles(f: &Fixture, method: &str) -> Vec<f64> {
     assert_eq!(row["status"], "ok");
     LEVELS.iter().map(|p| num(row, &format!("q{p}"))).collect()
 }
-
-const ONE_H100: &str =
-    "id,accelerator,precision,mfu_low,mfu_high,source\nllama,h100-sxm,bf16,0.43,0.43,fixture\n";
 
 /// Quantiles of a density of `x = ln E` given on a fine regular grid.
 fn grid_quantiles(x0: f64, dx: f64, density: &[f64]) -> Vec<f64> {

@@ -41,25 +41,16 @@ fn levels(bins: usize) -> Vec<f64> {
 
 fn config(bins: usize) -> String {
     let q: Vec<String> = levels(bins).iter().map(|l| format!("{l}")).collect();
-    format!(
-        r#"
-[data]
-accelerators = "../datasets/accelerators.csv"
-observations = "../datasets/observations.csv"
-[sampling]
-samples_per_observation = 2000
-seed = 3
-quantiles = [{}]
-[model]
-methods = ["frontier"]
-reference_node = "4nm"
-prior = {{ dist = "log_uniform", low = {}, high = {} }}
-[nodes]
-"4nm" = {{ dist = "fixed", value = 1.0 }}
-"#,
-        q.join(", "),
-        PRIOR.0,
-        PRIOR.1
+    common::config_toml(
+        &format!(
+            "samples_per_observation = 2000\nseed = 3\nquantiles = [{}]",
+            q.join(", ")
+        ),
+        &format!(
+            "methods = [\"frontier\"]\nprior = {{ dist = \"log_uniform\", low = {}, high = {} }}",
+            PRIOR.0, PRIOR.1
+        ),
+        "\"4nm\" = { dist = \"fixed\", value = 1.0 }\n",
     )
 }
 

@@ -5,31 +5,22 @@ use crate::common;
 
 use std::collections::HashMap;
 
-use common::{read_rows, stdout, Fixture, ACCELERATORS};
+use common::{read_rows, stdout};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 type Row = HashMap<String, String>;
 
 fn config(prior: &str, power: &str, peak: &str, efficiency: &str) -> String {
-    format!(
-        r#"
-[data]
-accelerators = "../datasets/accelerators.csv"
-observations = "../datasets/observations.csv"
-[sampling]
-samples_per_observation = 1000000
-seed = 5
-[model]
-methods = ["bound", "efficiency"]
-reference_node = "4nm"
+    common::config_toml(
+        "samples_per_observation = 1000000\nseed = 5",
+        &format!(
+            r#"methods = ["bound", "efficiency"]
 prior = {prior}
 power_fraction = {power}
 peak_factor = {peak}
-software_efficiency = {efficiency}
-[nodes]
-"4nm" = {{ dist = "fixed", value = 1.0 }}
-"7nm" = {{ dist = "lognormal", mu = 0.33, sigma = 0.10 }}
-"#
+software_efficiency = {efficiency}"#
+        ),
+        common::NODES,
     )
 }
 
@@ -43,9 +34,7 @@ fn run(config: &str, runs: &[(&str, f64)]) -> (Vec<Row>, String) {
     for (id, m) in runs {
         csv += &format!("{id},h100-sxm,bf16,{m},{m},fixture\n");
     }
-    let f = Fixture::with(config, ACCELERATORS, &csv);
-    let out = f.run(&[]);
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (f, out) = common::run_ok(config, &csv);
     (read_rows(&f.path("out/ppc.csv")), stdout(&out))
 }
 

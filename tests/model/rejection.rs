@@ -27,32 +27,18 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use common::{group_row, num, read_rows, Fixture};
-
-const ACCELERATORS: &str = "\
-accelerator,vendor,node,year,tdp_w,precision,dense_peak_tflops,source
-h100-sxm,NVIDIA,4nm,2022,700,bf16,989.4,fixture
-a100-sxm,NVIDIA,7nm,2020,400,bf16,312,fixture
-";
+use common::{group_row, num, read_rows};
 
 /// The default inputs (power fraction U(0.85, 1), peak factor 1, software efficiency
 /// U(0.80, 0.95)); a log-uniform prior on [1, 10] pJ/MAC, narrow enough for ABC to keep
-/// enough draws.
-const CONFIG: &str = r#"
-[data]
-accelerators = "../datasets/accelerators.csv"
-observations = "../datasets/observations.csv"
-[sampling]
-samples_per_observation = 1000000
-seed = 404
-[model]
-methods = ["efficiency"]
-reference_node = "4nm"
-prior = { dist = "log_uniform", low = 1.0, high = 10.0 }
-[nodes]
-"4nm" = { dist = "fixed", value = 1.0 }
-"7nm" = { dist = "lognormal", mu = 0.33, sigma = 0.10 }
-"#;
+/// enough draws. The fixture's accelerators ([`common::ACCELERATORS`]): H100 and A100.
+fn config() -> String {
+    common::config_toml(
+        "samples_per_observation = 1000000\nseed = 404",
+        "methods = [\"efficiency\"]\nprior = { dist = \"log_uniform\", low = 1.0, high = 10.0 }",
+        common::NODES,
+    )
+}
 const PRIOR: (f64, f64) = (1.0, 10.0);
 const POWER_FRACTION: (f64, f64) = (0.85, 1.0);
 const EFFICIENCY: (f64, f64) = (0.80, 0.95);
@@ -187,9 +173,7 @@ fn worst_z(row: &HashMap<String, String>, draws: &[f64], label: &str) -> f64 {
 }
 
 fn engine_rows(runs: &[Run]) -> Vec<HashMap<String, String>> {
-    let f = Fixture::with(CONFIG, ACCELERATORS, &csv(runs));
-    let out = f.run(&[]);
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (f, _) = common::run_ok(&config(), &csv(runs));
     read_rows(&f.path("out/quantiles.csv"))
 }
 

@@ -14,37 +14,26 @@ use crate::common;
 
 use std::collections::HashMap;
 
-use common::{read_rows, stdout, Fixture, ACCELERATORS};
+use common::{read_rows, stdout};
 
 type Row = HashMap<String, String>;
 
 fn config(power: &str, peak: &str, seven_nm: &str) -> String {
-    format!(
-        r#"
-[data]
-accelerators = "../datasets/accelerators.csv"
-observations = "../datasets/observations.csv"
-[sampling]
-samples_per_observation = 200000
-seed = 9
-[model]
-methods = ["bound", "efficiency"]
-reference_node = "4nm"
+    common::config_toml(
+        "samples_per_observation = 200000\nseed = 9",
+        &format!(
+            r#"methods = ["bound", "efficiency"]
 prior = {{ dist = "log_uniform", low = 0.05, high = 20.0 }}
 power_fraction = {power}
 peak_factor = {peak}
-software_efficiency = {{ dist = "uniform", low = 0.80, high = 0.95 }}
-[nodes]
-"4nm" = {{ dist = "fixed", value = 1.0 }}
-"7nm" = {seven_nm}
-"#
+software_efficiency = {{ dist = "uniform", low = 0.80, high = 0.95 }}"#
+        ),
+        &format!("\"4nm\" = {{ dist = \"fixed\", value = 1.0 }}\n\"7nm\" = {seven_nm}\n"),
     )
 }
 
 fn run(config: &str, observations: &str) -> (Vec<Row>, String) {
-    let f = Fixture::with(config, ACCELERATORS, observations);
-    let out = f.run(&[]);
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    let (f, out) = common::run_ok(config, observations);
     (read_rows(&f.path("out/sensitivity.csv")), stdout(&out))
 }
 

@@ -9,8 +9,6 @@ use std::path::Path as FsPath;
 use std::process::Command;
 
 use common::{stderr, Fixture};
-use mfucal::config::{self, Overrides};
-use mfucal::data::Dataset;
 use mfucal::sampler::{Accumulators, ObservationModel, ObservationSamples, Path, CHUNK_SAMPLES};
 
 const TABLES: [&str; 5] = [
@@ -36,9 +34,7 @@ fn bytes(s: &ObservationSamples) -> Vec<u8> {
 
 #[test]
 fn every_dispatch_path_gives_identical_histograms_on_the_shipped_data() {
-    let root = FsPath::new(env!("CARGO_MANIFEST_DIR"));
-    let plan = config::load(&root.join("configs/default.toml"), &Overrides::default()).unwrap();
-    let dataset = Dataset::load(&plan).unwrap();
+    let (plan, dataset) = common::shipped(None);
     let paths = Path::available_paths();
     eprintln!("paths on this CPU: {paths:?}");
     assert_eq!(paths[0], Path::Scalar);

@@ -3,25 +3,17 @@
 //! `Cancelled`, and the write leaves the previous folder untouched. (Through the binary,
 //! `tests/kill_safety.rs` checks the status and message of Ctrl-C during sampling.)
 
-use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use mfucal::calibrate;
-use mfucal::config::{self, Method, Overrides, RunPlan};
+use mfucal::config::{Method, RunPlan};
 use mfucal::data::Dataset;
 use mfucal::output::write_folder;
 use mfucal::stats;
 use mfucal::stop::{Cancelled, Stop};
 
 fn shipped() -> (RunPlan, Dataset) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let overrides = Overrides {
-        samples_per_observation: Some(20_000),
-        seed: None,
-    };
-    let plan = config::load(&root.join("configs/default.toml"), &overrides).expect("shipped");
-    let dataset = Dataset::load(&plan).expect("shipped data");
-    (plan, dataset)
+    crate::common::shipped(Some(20_000))
 }
 
 #[test]
