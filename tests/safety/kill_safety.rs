@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, ChildStderr, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{stderr, tables, top_level, Fixture};
 
@@ -174,16 +174,24 @@ fn ctrl_c_stops_promptly_with_status_130_and_writes_nothing() {
         "{warning}"
     );
     std::thread::sleep(Duration::from_millis(200));
+    // Still sampling when Ctrl-C is sent (ENDLESS samples take days): its end is the stop.
+    assert!(child.try_wait().unwrap().is_none(), "still sampling");
     let pid = child.id() as libc::pid_t;
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let sent = Instant::now();
     let status = child.wait().unwrap();
-    let took = sent.elapsed();
     let mut rest = String::new();
     err.read_to_string(&mut rest).unwrap();
     assert_eq!(status.code(), Some(130), "{rest}");
-    assert!(took < Duration::from_secs(1), "took {took:?} to stop");
+    // "Promptly" by the order of events, not by the test's clock (a loaded machine stretches
+    // any wall time): the binary's watchdog ends a run that has not answered Ctrl-C within its
+    // grace (`GRACE` in src/main.rs) and then prints its own message, "... the previous
+    // results are unchanged". The run's message instead means the sampler saw the stop and
+    // wound down before the watchdog acted.
+    assert!(
+        !rest.contains("the previous results are unchanged"),
+        "the watchdog ended the run: it did not answer Ctrl-C within the grace\n{rest}"
+    );
     assert_eq!(rest, "interrupted; nothing was written, out is unchanged\n");
     assert_eq!(snapshot(&f.path("out")), before);
     assert_eq!(top_level(&f), ["configs", "datasets", "out"]);
