@@ -19,5 +19,6 @@ mod list;
 mod pictures;
 mod run_warnings;
 mod show;
+mod snapshots;
 mod summary;
 mod validate_warnings;
