@@ -27,10 +27,10 @@
 //!
 //! Nothing is asserted about today's failures of `bound` and `efficiency`: they are printed.
 //!
-//! `cargo test --release --test coverage -- --nocapture` runs the small version (40 datasets
-//! of the control world (0) at 3 runs; 12 for (a) at 3 runs, (b) and (c) at 10 runs). The long
+//! `cargo test --release --test model coverage:: -- --nocapture` runs the small version (40
+//! datasets of the control world (0) at 3 runs; 12 for (a) at 3 runs, (b) and (c) at 10 runs). The long
 //! version, all 9 cells and the control at 3 and 30 runs, 200 datasets each,
-//! is `cargo test --release --test coverage -- --ignored --nocapture`;
+//! is `cargo test --release --test model coverage::coverage_long -- --ignored --nocapture`;
 //! `MFUCAL_COVERAGE_DATASETS` and `MFUCAL_COVERAGE_SAMPLES` override its size.
 
 use crate::common;
@@ -276,7 +276,7 @@ fn binomial_limits() {
 }
 
 /// Prints one dataset of each world and the config the harness writes:
-/// `cargo test --release --test coverage -- --ignored show_worlds --nocapture`.
+/// `cargo test --release --test model show_worlds -- --ignored --nocapture`.
 #[test]
 #[ignore = "prints examples"]
 fn show_worlds() {

@@ -2,7 +2,7 @@
 //! uniforms and the Box–Muller normals with polynomial `ln`, `sin` and `cos`. Moments within
 //! five standard errors, and a Kolmogorov–Smirnov test at the 0.1 % level (critical value
 //! `1.949 / sqrt(n)`), on 1e6 draws in the normal suite and on 1e7 in the ignored tests
-//! (`cargo test --release --test generators -- --ignored`).
+//! (`cargo test --release --test model generators:: -- --ignored`).
 
 use mfucal::sampler::simd::{Lanes, BLOCK};
 use statrs::distribution::{ContinuousCDF, Normal};

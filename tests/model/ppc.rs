@@ -109,7 +109,7 @@ fn an_hfu_reported_as_mfu_is_suspect_under_the_efficiency_method() {
 
 /// The bound method reports a ceiling with no prior and predicts no MFU: it has no predictive
 /// check, and its rows never appear in `ppc.csv` (the frontier names mislabelled runs:
-/// tests/frontier.rs).
+/// tests/model/frontier.rs).
 #[test]
 fn the_bound_ceiling_has_no_predictive_check() {
     let cfg = config(DEFAULT_PRIOR, DEFAULT_POWER, FIXED, DEFAULT_EFFICIENCY);

@@ -3,7 +3,7 @@
 //! draws of every input), against the quantiles the real binary writes to `quantiles.csv`.
 //!
 //! * (The bound method reports a ceiling with no prior since the frontier issue; its Monte
-//!   Carlo oracle is in tests/frontier.rs. The sampler's `epsilon = None` branch below is kept
+//!   Carlo oracle is in tests/model/frontier.rs. The sampler's `epsilon = None` branch below is kept
 //!   as the exact-rejection draw of the bound posterior the engine can still build.)
 //! * Efficiency method, approximate Bayesian computation (ABC, rejection form): draw `E` and
 //!   every input, simulate each run's MFU `m = eta u P k / (c F s E)`, keep `E` when every
@@ -178,7 +178,7 @@ fn engine_rows(runs: &[Run]) -> Vec<HashMap<String, String>> {
 }
 
 fn check(name: &str, runs: &[Run], node: &str, basis: &str, seed: u64) {
-    // The bound method reports the ceiling min_i e_i, with no prior: tests/frontier.rs checks
+    // The bound method reports the ceiling min_i e_i, with no prior: tests/model/frontier.rs checks
     // it against a Monte Carlo of the minimum. The posterior checked here is the efficiency
     // method's.
     let rows = engine_rows(runs);

@@ -35,9 +35,9 @@
 //! model's data: the truth sits in the bound posterior's upper tail, so its upper quantiles
 //! are not conservative there; the per-observation bound `e_i` is.
 //!
-//! `cargo test --test sbc` runs 500 replications per case; the long version is
-//! `cargo test --test sbc -- --ignored --nocapture` (10,000 per case; results in
-//! the README).
+//! `cargo test` runs 500 replications per case; the long version is
+//! `cargo test --release --test model sbc::long -- --ignored --nocapture` (10,000 per case;
+//! results in the README).
 
 use std::path::PathBuf;
 
@@ -336,7 +336,7 @@ fn replicate(case: &Case, engine: &Engine, r: u64) -> (Result<f64, String>, u64)
                 (Method::Efficiency, false) => &s.efficiency,
                 (Method::Bound, true) => &s.pooled_bound,
                 (Method::Efficiency, true) => &s.pooled_efficiency,
-                (Method::Frontier, _) => unreachable!("tests/frontier_sbc.rs checks the frontier"),
+                (Method::Frontier, _) => unreachable!("frontier_sbc.rs checks the frontier"),
             };
             (o.id.as_str(), h)
         })
@@ -495,7 +495,7 @@ fn control_pooled_posterior_without_the_node_scale_is_rejected() {
 }
 
 #[test]
-#[ignore = "long: 4 x 10,000 replications; cargo test --test sbc -- --ignored --nocapture"]
+#[ignore = "long: 4 x 10,000 replications; cargo test --release --test model sbc::long -- --ignored --nocapture"]
 fn long_sbc_of_both_methods() {
     let cases = [
         efficiency_one_node(),

@@ -150,7 +150,7 @@ fn fixed_inputs_have_zero_indices() {
 
 /// One H100 run with fixed power and peak under the frontier with every hyperparameter fixed
 /// (gap 0.92, w ~ Gamma(2, mean 0.3), no mislabel): the posterior of x = ln E is the prior
-/// times f_w(w(x)), w(x) = -ln m - g - max(0, x - ln K) (tests/frontier.rs). Each alternative
+/// times f_w(w(x)), w(x) = -ln m - g - max(0, x - ln K) (tests/model/frontier.rs). Each alternative
 /// prior's quantiles come from an independent numerical oracle of that density.
 #[test]
 fn prior_sensitivity_of_the_frontier_matches_its_numerical_oracle() {

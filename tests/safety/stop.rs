@@ -1,7 +1,7 @@
 //! A requested stop (Ctrl-C) is honoured by every stage after sampling, not only by the
 //! sampler: the posteriors, the analyses and the write of the results folder each give up with
 //! `Cancelled`, and the write leaves the previous folder untouched. (Through the binary,
-//! `tests/kill_safety.rs` checks the status and message of Ctrl-C during sampling.)
+//! `kill_safety.rs` checks the status and message of Ctrl-C during sampling.)
 
 use std::sync::atomic::AtomicBool;
 
