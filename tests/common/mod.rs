@@ -1,11 +1,15 @@
-//! A throw-away project folder (config + two CSVs) and the real `mfucal` binary to run on it.
-#![allow(dead_code)] // each test file uses a different part
+//! A throw-away project folder (config + two CSVs) and the real `mfucal` binary to run on it,
+//! the configs the tests build on, and the shipped calibration loaded in-process.
+#![allow(dead_code)] // each test binary uses a different part
 
 pub mod worlds;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use mfucal::config::{self, Overrides, RunPlan};
+use mfucal::data::Dataset;
 
 pub const ACCELERATORS: &str = "\
 accelerator,vendor,node,year,tdp_w,precision,dense_peak_tflops,source
@@ -32,6 +36,62 @@ reference_node = "4nm"
 "4nm" = { dist = "fixed", value = 1.0 }
 "7nm" = { dist = "lognormal", mu = 0.33, sigma = 0.10 }
 "#;
+
+/// One H100 BF16 run at MFU 0.43 (the seed analysis' example), as `observations.csv`.
+pub const ONE_H100: &str =
+    "id,accelerator,precision,mfu_low,mfu_high,source\nllama,h100-sxm,bf16,0.43,0.43,fixture\n";
+
+/// The node table of [`CONFIG`]: 4nm the reference (scale fixed at 1), 7nm as shipped.
+pub const NODES: &str = r#""4nm" = { dist = "fixed", value = 1.0 }
+"7nm" = { dist = "lognormal", mu = 0.33, sigma = 0.10 }
+"#;
+
+/// A config for [`Fixture::with`]: the fixture's two CSVs as `[data]`, then `[sampling]` with
+/// the lines `sampling`, `[model]` with `reference_node = "4nm"` and the lines `model` (which
+/// may end with sub-tables such as `[model.frontier]`), and `[nodes]` with the lines `nodes`
+/// (usually [`NODES`]). Each test states only what its case sets.
+pub fn config_toml(sampling: &str, model: &str, nodes: &str) -> String {
+    format!(
+        r#"
+[data]
+accelerators = "../datasets/accelerators.csv"
+observations = "../datasets/observations.csv"
+[sampling]
+{sampling}
+[model]
+reference_node = "4nm"
+{model}
+[nodes]
+{nodes}"#
+    )
+}
+
+/// Writes a fixture with `config`, the fixture accelerators ([`ACCELERATORS`]) and
+/// `observations`, and runs `mfucal run` on it (results in `out/`), which must succeed.
+pub fn run_ok(config: &str, observations: &str) -> (Fixture, Output) {
+    let f = Fixture::with(config, ACCELERATORS, observations);
+    let out = f.run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (f, out)
+}
+
+/// The repository's root: the shipped configs, datasets and results.
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shipped calibration in-process: the plan of `configs/default.toml` (with
+/// `samples_per_observation` overridden if given) and the datasets it names.
+pub fn shipped(samples_per_observation: Option<u64>) -> (RunPlan, Dataset) {
+    let overrides = Overrides {
+        samples_per_observation,
+        seed: None,
+    };
+    let plan = config::load(&repo().join("configs/default.toml"), &overrides)
+        .unwrap_or_else(|e| panic!("configs/default.toml: {e}"));
+    let dataset = Dataset::load(&plan).unwrap_or_else(|e| panic!("the shipped datasets: {e}"));
+    (plan, dataset)
+}
 
 /// [`CONFIG`] with the methods that build posteriors from the sampled histograms (the default
 /// methods, frontier and bound, are quadratures): for tests of MCSE, Sobol indices,

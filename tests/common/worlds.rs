@@ -74,7 +74,7 @@ use rand::{RngExt, SeedableRng};
 use super::{read_rows, stderr, Fixture};
 
 /// The methods every dataset is run with. When the engine has `frontier`, add it here: this
-/// is the only line to change (`tests/coverage.rs` then asserts its targets).
+/// is the only line to change (`tests/model/coverage.rs` then asserts its targets).
 pub const METHODS: &[&str] = &["frontier", "bound", "efficiency"];
 
 pub const NODE: &str = "4nm";

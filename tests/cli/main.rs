@@ -1,0 +1,24 @@
+//! Integration tests of the commands through the real `mfucal` binary: what each command
+//! prints, writes and exits with (`run`, `show`, `list`, `diff`, `check`, `limit`,
+//! `import-epoch`, `validate`, help), and snapshots of every file a small run writes.
+//!
+//! One test binary per theme (`cli`, `safety`, `model`), each file a module: one link instead
+//! of one per file. Run one file's tests with `cargo test --test cli diff::`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod check;
+mod config_and_cli;
+mod counts;
+mod diff;
+mod help;
+mod import_epoch;
+mod limit;
+mod list;
+mod pictures;
+mod run_warnings;
+mod show;
+mod snapshots;
+mod summary;
+mod validate_warnings;
