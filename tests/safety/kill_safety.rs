@@ -185,7 +185,7 @@ fn ctrl_c_stops_promptly_with_status_130_and_writes_nothing() {
     assert_eq!(status.code(), Some(130), "{rest}");
     // "Promptly" by the order of events, not by the test's clock (a loaded machine stretches
     // any wall time): the binary's watchdog ends a run that has not answered Ctrl-C within its
-    // grace (`GRACE` in src/main.rs) and then prints its own message, "... the previous
+    // grace (`GRACE` in src/cli/signals.rs) and then prints its own message, "... the previous
     // results are unchanged". The run's message instead means the sampler saw the stop and
     // wound down before the watchdog acted.
     assert!(
