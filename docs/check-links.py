@@ -47,7 +47,11 @@ def prose_lines(text):
 
 def slug(heading):
     """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens."""
-    text = re.sub(r"<[^>]+>", "", heading)  # html tags
+    parts = re.split(r"(`+.+?`+)", heading)  # code spans keep their text, even `<name>`
+    text = "".join(
+        part.strip("`") if part.startswith("`") else re.sub(r"<[^>]+>", "", part)  # html tags
+        for part in parts
+    )
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their text
     text = text.strip().lower()
     text = re.sub(r"[^\w\- ]", "", text)
