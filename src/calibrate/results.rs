@@ -61,7 +61,13 @@ pub struct GroupResult {
     pub node: String,
     pub precision: Precision,
     pub basis: Basis,
+    /// Observations at this node: 0 for a scaled (extrapolated) row; for the pooled row,
+    /// every observation of the precision.
     pub n_observations: usize,
+    /// Observations the row's posterior is built from: `n_observations` for observed and
+    /// pooled rows, the pooled row's for a scaled row.
+    pub n_observations_used: usize,
+    /// Monte Carlo samples behind the row (of the observations used).
     pub samples: u64,
     pub outcome: Result<(NodePosterior, Summary), Contradiction>,
 }
