@@ -30,9 +30,11 @@ pub const OWN_FILES: &[&str] = &[
     "ppc.csv",
     "hyperparameters.csv",
     "manifest.json",
+    "timing.json",
     "summary.md",
     "posterior.svg",
     "observations.svg",
+    "nodes.svg",
     "state.bin",
 ];
 

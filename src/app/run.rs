@@ -435,7 +435,7 @@ pub(crate) fn write_results(
     guard::check_finite(plan, calibration)?;
     // Each exporter takes up to a second or two at 100,000 observations: a requested stop is
     // honoured between them (and by `write_folder` until its final swap).
-    let exporters: [(&str, &dyn Fn() -> Vec<u8>); 9] = [
+    let exporters: [(&str, &dyn Fn() -> Vec<u8>); 11] = [
         ("quantiles.csv", &|| {
             tables::quantiles_csv(plan, calibration)
         }),
@@ -452,6 +452,9 @@ pub(crate) fn write_results(
         ("manifest.json", &|| {
             export::manifest::manifest_json(plan, dataset, calibration, facts)
         }),
+        ("timing.json", &|| {
+            export::manifest::timing_json(calibration, facts)
+        }),
         ("summary.md", &|| {
             export::summary::summary_md(plan, calibration, &analyses.prior)
         }),
@@ -459,6 +462,7 @@ pub(crate) fn write_results(
         ("observations.svg", &|| {
             plot::observations_svg(plan, calibration)
         }),
+        ("nodes.svg", &|| plot::nodes_svg(plan, calibration)),
     ];
     let mut files = Vec::with_capacity(exporters.len() + 1);
     for (name, export) in exporters {
