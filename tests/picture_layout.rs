@@ -126,7 +126,9 @@ fn inside_polygon(p: (f64, f64), poly: &[(f64, f64)]) -> bool {
 fn ink_hits(doc: &roxmltree::Document, area: &BoxPx) -> Option<String> {
     for n in doc.descendants().filter(|n| n.is_element()) {
         let hit = match n.tag_name().name() {
-            "polyline" => points(&n).windows(2).any(|w| segment_hits(w[0], w[1], area)),
+            "polyline" => points(&n)
+                .windows(2)
+                .any(|w| segment_hits(w[0], w[1], area)),
             "polygon" => {
                 let p = points(&n);
                 let centre = ((area.x0 + area.x1) / 2.0, (area.y0 + area.y1) / 2.0);
@@ -341,7 +343,9 @@ fn nodes_svg_shows_bands_ceilings_observations_and_references_per_node() {
     let band = |opacity: &str| {
         rects
             .iter()
-            .filter(|n| n.attribute("opacity") == Some(opacity) && n.attribute("stroke") == Some("none"))
+            .filter(|n| {
+                n.attribute("opacity") == Some(opacity) && n.attribute("stroke") == Some("none")
+            })
             .count()
     };
     let observed = frontier.iter().filter(|r| r["basis"] == "observed").count();
@@ -352,7 +356,10 @@ fn nodes_svg_shows_bands_ceilings_observations_and_references_per_node() {
     // Dots: a median per frontier row (fill and ring), a ring per observation, and the
     // legend's two dots.
     let observations = read_rows(&out.join("observations.csv")).len();
-    let circles = doc.descendants().filter(|n| n.has_tag_name("circle")).count();
+    let circles = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .count();
     assert_eq!(circles, 2 * frontier.len() + observations + 2);
     // The seed's table: a cross (two black lines) at each of 3, 4, 7 and 12 nm, and the
     // legend's; the Horowitz marks (grey triangles) at each of 3, 4, 5, 7 and 16 nm, and the

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 
+use crate::calibrate::INTERVAL_90;
 use crate::config::{self, Overrides};
 use crate::data::{Dataset, Precision};
 use crate::sampler::{Control, ObservationModel};
@@ -118,7 +119,8 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
             let samples = ObservationModel::new(&plan, o)
                 .sample(plan.seed, plan.samples_per_observation, Control::default())
                 .expect("no cancel hook");
-            let q = samples.bound.quantiles(&[0.025, 0.975]);
+            // The 90 % interval, as on every screen (q0.05-q0.95).
+            let q = samples.bound.quantiles(&[INTERVAL_90[0], INTERVAL_90[2]]);
             Row {
                 probability: samples.bound.cdf(e),
                 id: &o.id,
@@ -167,7 +169,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let _ = writeln!(
         s,
         "  {:>6}  {:<id_width$}  {:<acc_width$}  {:<11}  {:<22}  source",
-        "Pr", "id", "accelerator", "MFU", "e_i 95 % (pJ/MAC)"
+        "Pr", "id", "accelerator", "MFU", "e_i 90 % (pJ/MAC)"
     );
     for r in &rows {
         let _ = writeln!(

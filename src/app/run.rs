@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use super::progress::Progress;
-use crate::calibrate::{self, Basis, Calibration};
+use crate::calibrate::{self, Basis, Calibration, INTERVAL_90};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
 use crate::data::Dataset;
 use crate::diff::{self, Diff, Snapshot};
@@ -592,38 +592,21 @@ impl RunReport {
         let plan = &self.plan;
         let cal = &self.calibration;
         let mut s = answer_table(plan, cal, &self.analyses);
-        let (lo, hi) = (
-            plan.quantiles.first().expect("checked non-empty"),
-            plan.quantiles.last().expect("non-empty"),
-        );
-        let median = plan.quantiles.iter().position(|q| q.p == 0.5);
+        // Every figure a person reads is a median and a 90 % interval (q0.05-q0.95), whatever
+        // levels the config reports in quantiles.csv: one convention on every screen.
         let _ = writeln!(
             s,
             "{:<10} {:<5} {:<5} {:<8} {:>3}  {:>10}  {:<21}",
-            "method",
-            "node",
-            "prec",
-            "basis",
-            "n",
-            if median.is_some() { "median" } else { "mean" },
-            format!("[{}, {}]", lo.label, hi.label)
+            "method", "node", "prec", "basis", "n", "median", "[q0.05, q0.95]"
         );
         for g in &cal.groups {
             if g.basis == Basis::Scaled {
                 continue;
             }
             let numbers = match &g.outcome {
-                Ok((_, sm)) => {
-                    let centre = median.map_or(sm.mean, |i| sm.quantiles[i]);
-                    format!(
-                        "{:>10.4}  {:<21}",
-                        centre,
-                        format!(
-                            "[{:.4}, {:.4}]",
-                            sm.quantiles[0],
-                            sm.quantiles[sm.quantiles.len() - 1]
-                        )
-                    )
+                Ok((posterior, _)) => {
+                    let [q05, q50, q95] = INTERVAL_90.map(|p| posterior.quantile(p));
+                    format!("{:>10.4}  {:<21}", q50, format!("[{q05:.4}, {q95:.4}]"))
                 }
                 Err(_) => "contradictory (see below)".into(),
             };

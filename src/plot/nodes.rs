@@ -52,8 +52,8 @@ pub const HOROWITZ_FP16_MAC_45NM_PJ: f64 = 1.1 + 0.4;
 /// §C.2 with 16 nm standing in for 45 nm (no factor between them is published there).
 pub const HOROWITZ_NODE_FACTORS: [(&str, f64); 5] = [
     ("16nm", 1.0),
-    ("7nm", 0.40),              // TSMC 16FF+ -> N7: ~60 % less power
-    ("5nm", 0.40 * 0.70),       // N7 -> N5: ~30 %
+    ("7nm", 0.40),               // TSMC 16FF+ -> N7: ~60 % less power
+    ("5nm", 0.40 * 0.70),        // N7 -> N5: ~30 %
     ("4nm", 0.40 * 0.70 * 0.78), // N5 -> N4P: "22 % power efficiency improvement"
     ("3nm", 0.40 * 0.70 * 0.70), // N5 -> N3: 25-35 %, ~30 %
 ];
@@ -83,7 +83,13 @@ struct Series {
     observations: Vec<(usize, f64)>,
 }
 
-fn quantiles(cal: &Calibration, m: Method, node: &str, p: Precision, ps: &[f64]) -> Option<Vec<f64>> {
+fn quantiles(
+    cal: &Calibration,
+    m: Method,
+    node: &str,
+    p: Precision,
+    ps: &[f64],
+) -> Option<Vec<f64>> {
     cal.groups
         .iter()
         .filter(|g| g.method == m && g.node == node && g.precision == p && g.basis != Basis::Pooled)
@@ -152,7 +158,8 @@ fn references(plan: &RunPlan, nodes: &[String]) -> [Vec<(usize, f64)>; 2] {
     let horowitz = HOROWITZ_NODE_FACTORS
         .iter()
         .filter_map(|&(n, f)| {
-            let e = pj_per_mac_from_pj_per_fused_mac(HOROWITZ_FP16_MAC_45NM_PJ * f, plan.flops_per_mac);
+            let e =
+                pj_per_mac_from_pj_per_fused_mac(HOROWITZ_FP16_MAC_45NM_PJ * f, plan.flops_per_mac);
             Some((at(n)?, e))
         })
         .collect();
@@ -293,7 +300,11 @@ fn draw_chart(
         for cell in &s.cells {
             let x = cell.x as f64 + dx;
             if let Some([q05, _, q95]) = cell.interval {
-                let fill = if cell.scaled { c.mix(0.18) } else { c.mix(0.55) };
+                let fill = if cell.scaled {
+                    c.mix(0.18)
+                } else {
+                    c.mix(0.55)
+                };
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(x - half, q05), (x + half, q95)],
                     fill.filled(),
@@ -329,23 +340,21 @@ fn draw_chart(
             c.stroke_width(2),
         ))?;
         for &(x, m, scaled) in &medians {
-            let style = if scaled {
-                WHITE.filled()
-            } else {
-                c.filled()
-            };
+            let style = if scaled { WHITE.filled() } else { c.filled() };
             chart.draw_series(std::iter::once(Circle::new((x, m), 5, style)))?;
             chart.draw_series(std::iter::once(Circle::new((x, m), 5, c.stroke_width(2))))?;
         }
-        chart.draw_series(s.observations.iter().map(|&(x, e)| {
-            Circle::new((x as f64 + dx + 2.2 * half, e), 3, c.stroke_width(1))
-        }))?;
+        chart.draw_series(
+            s.observations
+                .iter()
+                .map(|&(x, e)| Circle::new((x as f64 + dx + 2.2 * half, e), 3, c.stroke_width(1))),
+        )?;
     }
     let [seed, horowitz] = refs;
-    chart.draw_series(
-        seed.iter()
-            .map(|&(x, e)| Cross::new((x as f64 + REFERENCE_DX, e), 6, SEED_INK.stroke_width(2))),
-    )?;
+    chart
+        .draw_series(seed.iter().map(|&(x, e)| {
+            Cross::new((x as f64 + REFERENCE_DX, e), 6, SEED_INK.stroke_width(2))
+        }))?;
     chart.draw_series(horowitz.iter().map(|&(x, e)| {
         TriangleMarker::new((x as f64 + REFERENCE_DX, e), 6, HOROWITZ_INK.filled())
     }))?;
@@ -357,7 +366,16 @@ fn draw_legend(
     plan: &RunPlan,
     series: &[Series],
 ) -> DrawResult<()> {
-    let text = |s: &str, y: i32| Text::new(s.to_string(), (44, y), (FONT, 16).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)));
+    let text = |s: &str, y: i32| {
+        Text::new(
+            s.to_string(),
+            (44, y),
+            (FONT, 16)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        )
+    };
     let mut y = 24;
     area.draw(&Text::new(
         "precision",
@@ -367,9 +385,18 @@ fn draw_legend(
     y += LEGEND_ROW_PX;
     for s in series {
         let c = precision_colour(s.precision);
-        area.draw(&Rectangle::new([(10, y - 8), (22, y + 8)], c.mix(0.55).filled()))?;
-        area.draw(&Rectangle::new([(25, y - 8), (37, y + 8)], c.mix(0.18).filled()))?;
-        area.draw(&text(&format!("{}: observed, scaled", s.precision.name()), y))?;
+        area.draw(&Rectangle::new(
+            [(10, y - 8), (22, y + 8)],
+            c.mix(0.55).filled(),
+        ))?;
+        area.draw(&Rectangle::new(
+            [(25, y - 8), (37, y + 8)],
+            c.mix(0.18).filled(),
+        ))?;
+        area.draw(&text(
+            &format!("{}: observed, scaled", s.precision.name()),
+            y,
+        ))?;
         y += LEGEND_ROW_PX;
     }
     y += 8;
@@ -383,7 +410,10 @@ fn draw_legend(
     area.draw(&Circle::new((24, y), 5, ink.filled()))?;
     area.draw(&text("median (ring: extrapolated)", y))?;
     y += LEGEND_ROW_PX;
-    area.draw(&PathElement::new(vec![(14, y), (34, y)], BLACK.mix(0.8).stroke_width(3)))?;
+    area.draw(&PathElement::new(
+        vec![(14, y), (34, y)],
+        BLACK.mix(0.8).stroke_width(3),
+    ))?;
     area.draw(&text("ceiling: bound q0.95", y))?;
     y += LEGEND_ROW_PX;
     area.draw(&Circle::new((24, y), 3, ink.stroke_width(1)))?;
@@ -391,10 +421,7 @@ fn draw_legend(
     y += LEGEND_ROW_PX;
     area.draw(&Cross::new((24, y), 6, SEED_INK.stroke_width(2)))?;
     area.draw(&text(
-        &format!(
-            "seed node table (per FLOP x {})",
-            tick(plan.flops_per_mac)
-        ),
+        &format!("seed node table (per FLOP x {})", tick(plan.flops_per_mac)),
         y,
     ))?;
     y += LEGEND_ROW_PX;
