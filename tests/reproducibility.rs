@@ -86,8 +86,14 @@ fn manifest_json_is_byte_identical_between_runs_and_timing_is_apart() {
         ["nodes.svg", "posterior.svg", "observations.svg"].map(read),
     );
     assert!(f.run(&["--threads", "2"]).status.success());
-    assert!(manifest == read("manifest.json"), "manifest.json differs between two runs");
-    for (i, name) in ["nodes.svg", "posterior.svg", "observations.svg"].iter().enumerate() {
+    assert!(
+        manifest == read("manifest.json"),
+        "manifest.json differs between two runs"
+    );
+    for (i, name) in ["nodes.svg", "posterior.svg", "observations.svg"]
+        .iter()
+        .enumerate()
+    {
         assert!(svgs[i] == read(name), "{name} differs between two runs");
     }
     let text = String::from_utf8(manifest).unwrap();
