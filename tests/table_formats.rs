@@ -55,8 +55,15 @@ fn markdown_prints_four_significant_digits_on_stdout_and_the_summary_on_stderr()
         }
         numbers += 1;
         let digits = cell.trim_start_matches(['0', '.']).replace('.', "");
-        assert!(digits.len() <= 4, "{cell} has more than 4 significant digits");
+        assert!(
+            digits.len() <= 4,
+            "{cell} has more than 4 significant digits"
+        );
     }
     assert!(numbers > 0, "{table}");
-    assert!(stderr(&out).contains("pJ/MAC at 2 FLOPs per MAC"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pJ/MAC at 2 FLOPs per MAC"),
+        "{}",
+        stderr(&out)
+    );
 }
