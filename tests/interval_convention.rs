@@ -1,0 +1,46 @@
+//! One interval on every screen a person reads: the median and the 90 % interval
+//! (q0.05–q0.95), whatever quantile levels the config writes to the CSV tables.
+
+mod common;
+
+use common::{read_rows, stderr, stdout, Fixture};
+
+fn printed(o: &std::process::Output) -> String {
+    assert!(o.status.success(), "{}", stderr(o));
+    format!("{}{}", stdout(o), stderr(o))
+}
+
+#[test]
+fn run_show_check_and_diff_print_the_90_percent_interval_only() {
+    let f = Fixture::new();
+    let run = f.run(&[]);
+    let text = printed(&run);
+    assert!(text.contains("median  [q0.05, q0.95]"), "{text}");
+    // The CSV keeps every configured level.
+    let rows = read_rows(&f.path("out/quantiles.csv"));
+    assert!(rows[0].contains_key("q0.025") && rows[0].contains_key("q0.975"));
+    // The summary's posterior rows are the q0.05 and q0.95 columns of quantiles.csv.
+    let row = rows
+        .iter()
+        .find(|r| r["method"] == "bound" && r["node"] == "4nm" && r["basis"] == "observed")
+        .unwrap();
+    let q = |c: &str| row[c].parse::<f64>().unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("bound") && l.contains(" 4nm ") && l.contains("observed"))
+        .unwrap();
+    let expected = format!("[{:.4}, {:.4}]", q("q0.05"), q("q0.95"));
+    assert!(line.contains(&expected), "{line} lacks {expected}");
+
+    let show = printed(&f.mfucal(&["show", "out"]));
+    let check = printed(&f.mfucal(&[
+        "check", "--config", "configs/test.toml", "--pj-per-mac", "2",
+    ]));
+    assert!(check.contains("e_i 90 % (pJ/MAC)"), "{check}");
+    let diff = printed(&f.mfucal(&["diff", "out", "out"]));
+    for (what, text) in [("run", &text), ("show", &show), ("check", &check), ("diff", &diff)] {
+        for other in ["q0.025", "q0.975", "95 %", "2.5 %"] {
+            assert!(!text.contains(other), "{what} prints {other}:\n{text}");
+        }
+    }
+}
