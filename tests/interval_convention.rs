@@ -70,3 +70,36 @@ fn run_show_check_and_diff_print_the_90_percent_interval_only() {
         }
     }
 }
+
+#[test]
+fn show_can_print_another_interval_from_the_stored_columns() {
+    // The library side of a `--interval` flag: the 95 % interval reads q0.025 and q0.975.
+    use mfucal::app::show::{show_interval, ShowOptions};
+    let f = Fixture::new();
+    printed(&f.run(&[]));
+    let options = ShowOptions {
+        dir: f.path("out"),
+        node: Some("4nm".into()),
+        accelerator: None,
+        precision: None,
+        format: Some(mfucal::export::Format::Csv),
+    };
+    let csv = String::from_utf8(show_interval(&options, 0.95).unwrap()).unwrap();
+    assert!(
+        csv.starts_with("node,precision,basis,n,method,median,q0.025,q0.975,ceiling,"),
+        "{csv}"
+    );
+    let row = read_rows(&f.path("out/quantiles.csv"))
+        .into_iter()
+        .find(|r| r["method"] == "frontier" && r["node"] == "4nm" && r["basis"] == "observed")
+        .unwrap();
+    assert!(
+        csv.contains(&format!(",{},{},", row["q0.025"], row["q0.975"])),
+        "{csv}"
+    );
+    let err = show_interval(&options, 0.8).unwrap_err().to_string();
+    assert!(
+        err.ends_with("no q0.1 and q0.9 columns for the 80 % interval; it has q0.025, q0.05, q0.25, q0.5, q0.75, q0.95, q0.975 (set [sampling] quantiles in the config and run again)"),
+        "{err}"
+    );
+}
