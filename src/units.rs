@@ -8,6 +8,21 @@
 /// The vendor convention: one fused multiply-add is a multiply and an add.
 pub const DEFAULT_FLOPS_PER_MAC: f64 = 2.0;
 
+/// Operations in one fused multiply-add: a multiply and an add. Energies quoted per fused MAC
+/// (Horowitz's "16-bit FP MULT + ADD") are per this many operations, whatever the run's
+/// `flops_per_mac` says a "MAC" is.
+pub const OPS_PER_FUSED_MAC: f64 = 2.0;
+
+/// Converts an energy per FLOP (the seed analysis' figures) to the run's pJ per MAC.
+pub fn pj_per_mac_from_pj_per_flop(pj_per_flop: f64, flops_per_mac: f64) -> f64 {
+    pj_per_flop * flops_per_mac
+}
+
+/// Converts an energy per fused multiply-add (circuit figures) to the run's pJ per MAC.
+pub fn pj_per_mac_from_pj_per_fused_mac(pj_per_fused_mac: f64, flops_per_mac: f64) -> f64 {
+    pj_per_mac_from_pj_per_flop(pj_per_fused_mac / OPS_PER_FUSED_MAC, flops_per_mac)
+}
+
 /// Picojoules in one joule.
 pub const PJ_PER_J: f64 = 1e12;
 
@@ -47,6 +62,15 @@ mod tests {
         // 700 W at 1e15 FLOP/s is 0.7 pJ per FLOP, so 1.4 pJ per two-FLOP MAC.
         assert!((pj_per_mac(700.0, 1e15, 1.0) - 0.7).abs() < 1e-12);
         assert!((pj_per_mac(700.0, 1e15, DEFAULT_FLOPS_PER_MAC) - 1.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn per_flop_and_per_fused_mac_figures_convert_to_the_runs_mac() {
+        assert!((pj_per_mac_from_pj_per_flop(1.65, 2.0) - 3.3).abs() < 1e-12);
+        assert!((pj_per_mac_from_pj_per_flop(1.65, 1.0) - 1.65).abs() < 1e-12);
+        // 1.5 pJ per fused FP16 MAC is 0.75 pJ per FLOP.
+        assert!((pj_per_mac_from_pj_per_fused_mac(1.5, 2.0) - 1.5).abs() < 1e-12);
+        assert!((pj_per_mac_from_pj_per_fused_mac(1.5, 1.0) - 0.75).abs() < 1e-12);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::calibrate::{self, Basis, Calibration};
+use crate::calibrate::{self, Basis, Calibration, INTERVAL_90};
 use crate::compare::{self, Diff, Snapshot};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
 use crate::data::Dataset;
@@ -448,7 +448,7 @@ pub(crate) fn write_results(
     guard::check_finite(plan, calibration)?;
     // Each exporter takes up to a second or two at 100,000 observations: a requested stop is
     // honoured between them (and by `write_folder` until its final swap).
-    let exporters: [(&str, &dyn Fn() -> Vec<u8>); 9] = [
+    let exporters: [(&str, &dyn Fn() -> Vec<u8>); 11] = [
         (files::QUANTILES, &|| {
             tables::quantiles_csv(plan, calibration)
         }),
@@ -465,6 +465,9 @@ pub(crate) fn write_results(
         (files::MANIFEST, &|| {
             export::manifest::manifest_json(plan, dataset, calibration, facts)
         }),
+        (files::TIMING, &|| {
+            export::manifest::timing_json(calibration, facts)
+        }),
         (files::SUMMARY, &|| {
             export::summary::summary_md(plan, calibration, &analyses.prior)
         }),
@@ -474,6 +477,7 @@ pub(crate) fn write_results(
         (files::OBSERVATIONS_SVG, &|| {
             plot::observations_svg(plan, calibration)
         }),
+        (files::NODES_SVG, &|| plot::nodes_svg(plan, calibration)),
     ];
     let mut files = Vec::with_capacity(exporters.len() + 1);
     for (name, export) in exporters {
@@ -607,38 +611,21 @@ impl RunReport {
         let plan = &self.plan;
         let cal = &self.calibration;
         let mut s = answer_table(plan, cal, &self.analyses);
-        let (lo, hi) = (
-            plan.quantiles.first().expect("checked non-empty"),
-            plan.quantiles.last().expect("non-empty"),
-        );
-        let median = plan.quantiles.iter().position(|q| q.p == 0.5);
+        // Every figure a person reads is a median and a 90 % interval (q0.05-q0.95), whatever
+        // levels the config reports in quantiles.csv: one convention on every screen.
         let _ = writeln!(
             s,
             "{:<10} {:<5} {:<5} {:<8} {:>3}  {:>10}  {:<21}",
-            "method",
-            "node",
-            "prec",
-            "basis",
-            "n",
-            if median.is_some() { "median" } else { "mean" },
-            format!("[{}, {}]", lo.label, hi.label)
+            "method", "node", "prec", "basis", "n", "median", "[q0.05, q0.95]"
         );
         for g in &cal.groups {
             if g.basis == Basis::Scaled {
                 continue;
             }
             let numbers = match &g.outcome {
-                Ok((_, sm)) => {
-                    let centre = median.map_or(sm.mean, |i| sm.quantiles[i]);
-                    format!(
-                        "{:>10.4}  {:<21}",
-                        centre,
-                        format!(
-                            "[{:.4}, {:.4}]",
-                            sm.quantiles[0],
-                            sm.quantiles[sm.quantiles.len() - 1]
-                        )
-                    )
+                Ok((posterior, _)) => {
+                    let [q05, q50, q95] = INTERVAL_90.map(|p| posterior.quantile(p));
+                    format!("{:>10.4}  {:<21}", q50, format!("[{q05:.4}, {q95:.4}]"))
                 }
                 Err(_) => "contradictory (see below)".into(),
             };

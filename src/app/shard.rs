@@ -25,7 +25,7 @@ use crate::sampler::{SampleState, Schedule};
 use crate::schema::files;
 use crate::stop::{Cancelled, Stop};
 
-const STATE_FILE: &str = "state.bin";
+const STATE_FILE: &str = files::STATE;
 
 /// What identifies the run a shard belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -186,14 +186,18 @@ pub fn dispatch(command: Command) -> anyhow::Result<Printed> {
             accelerator,
             precision,
             format,
+            interval,
         } => Ok(Printed {
-            stdout: show::show(&show::ShowOptions {
-                dir,
-                node,
-                accelerator,
-                precision,
-                format,
-            })?,
+            stdout: show::show_interval(
+                &show::ShowOptions {
+                    dir,
+                    node,
+                    accelerator,
+                    precision,
+                    format,
+                },
+                interval,
+            )?,
             stderr: String::new(),
             exit: 0,
         }),

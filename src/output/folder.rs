@@ -19,22 +19,11 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
+use crate::schema::files;
 use crate::stop::{Cancelled, Stop};
 
-/// Every file mfucal writes into a results or shard folder.
-pub const OWN_FILES: &[&str] = &[
-    "quantiles.csv",
-    "observations.csv",
-    "accelerators.csv",
-    "sensitivity.csv",
-    "ppc.csv",
-    "hyperparameters.csv",
-    "manifest.json",
-    "summary.md",
-    "posterior.svg",
-    "observations.svg",
-    "state.bin",
-];
+/// Every file mfucal writes into a results or shard folder ([`files::ALL`]).
+pub const OWN_FILES: &[&str] = files::ALL;
 
 /// Manifests are a few megabytes at most; a larger `manifest.json` is not ours.
 const MAX_MANIFEST_BYTES: u64 = 256 << 20;
@@ -131,7 +120,7 @@ fn foreign(dir: &Path) -> Option<String> {
             return Some(format!("it holds {name}, which mfucal does not write"));
         }
     }
-    if empty || is_own_manifest(&dir.join(crate::schema::files::MANIFEST)) {
+    if empty || is_own_manifest(&dir.join(files::MANIFEST)) {
         None
     } else {
         Some("it has no manifest.json written by mfucal".into())
