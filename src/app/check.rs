@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use crate::error::{Error, Result};
 
 use crate::config::{self, Overrides};
 use crate::data::{Dataset, Precision};
@@ -62,11 +62,13 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     super::limit::check_pj_per_mac(e)?;
     if let Some(k) = opts.flops_per_mac {
         plan.flops_per_mac = crate::config::plan::check_flops_per_mac(k)
-            .map_err(|m| anyhow::anyhow!("--flops-per-mac {m}"))?;
+            .map_err(|m| Error::Argument(format!("--flops-per-mac {m}")))?;
     }
     if let Some(p) = opts.fail_if_contradicted {
         if !(0.0..=1.0).contains(&p) {
-            bail!("--fail-if-contradicted {p} must be a probability in [0, 1]");
+            return Err(Error::Argument(format!(
+                "--fail-if-contradicted {p} must be a probability in [0, 1]"
+            )));
         }
     }
     let node = opts.node.clone().unwrap_or(plan.reference_node.clone());
@@ -86,7 +88,10 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
         nodes.sort_by(|a, b| config::plan::node_order(a, b));
         nodes.dedup();
         if nodes.is_empty() {
-            bail!("no {} observation in the dataset", precision.name());
+            return Err(Error::Argument(format!(
+                "no {} observation in the dataset",
+                precision.name()
+            )));
         }
         // A typo (`7mn`) gets a suggestion; a well-formed node (`3nm`) is simply not observed.
         let well_formed = node
@@ -97,7 +102,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
             .iter()
             .map(|n| n.node.as_str())
             .chain(dataset.accelerators.iter().map(|a| a.node.as_str()));
-        bail!(
+        return Err(Error::Argument(format!(
             "no {} observation at {node}; {} observations are at {}{}",
             precision.name(),
             precision.name(),
@@ -107,7 +112,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
             } else {
                 crate::suggest::did_you_mean(&node, known)
             }
-        );
+        )));
     }
 
     let k = plan.flops_per_mac;

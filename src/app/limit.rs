@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Result};
+use crate::error::{Error, Result};
 
 use crate::calibrate::{energy_bound, physics_limit};
 use crate::config::plan::check_flops_per_mac;
@@ -29,7 +29,7 @@ pub fn limit(
     let plan = config::load(config_path, &Overrides::default())?;
     let dataset = Dataset::load(&plan)?;
     let k = match flops_per_mac {
-        Some(k) => check_flops_per_mac(k).map_err(|m| anyhow!("--flops-per-mac {m}"))?,
+        Some(k) => check_flops_per_mac(k).map_err(|m| Error::Argument(format!("--flops-per-mac {m}")))?,
         None => plan.flops_per_mac,
     };
     let Some(spec) = dataset.accelerator(accelerator, precision) else {
@@ -40,21 +40,21 @@ pub fn limit(
             .map(|a| a.precision.name().to_string())
             .collect();
         if known.is_empty() {
-            bail!(
+            return Err(Error::Argument(format!(
                 "unknown accelerator '{accelerator}' in {}{}; `mfucal list accelerators` lists them",
                 plan.accelerators_path.display(),
                 crate::suggest::did_you_mean(
                     accelerator,
                     dataset.accelerators.iter().map(|a| a.accelerator.as_str())
                 )
-            );
+            )));
         }
-        bail!(
+        return Err(Error::Argument(format!(
             "{accelerator} has no {} row in {}; it has {}",
             precision.name(),
             plan.accelerators_path.display(),
             known.join(", ")
-        );
+        )));
     };
     let unit = precision.throughput_unit();
     let head = format!(
@@ -82,10 +82,10 @@ pub fn limit(
                 } else {
                     String::new()
                 };
-                bail!(
+                return Err(Error::Argument(format!(
                     "--mfu {} must be a fraction in (0, 1], at least {MIN_MFU}{hint}",
                     Short(m)
-                );
+                )));
             }
             let e = energy_bound(spec, m, k);
             format!("at MFU {m} the energy per MAC cannot exceed {e:.3} pJ/MAC")
@@ -99,10 +99,10 @@ pub fn limit(
 pub fn check_pj_per_mac(e: f64) -> Result<()> {
     let (lo, hi) = REPRESENTABLE;
     if !(e.is_finite() && e >= lo && e <= hi) {
-        bail!(
+        return Err(Error::Argument(format!(
             "--pj-per-mac {} must be a positive number from {lo:e} to {hi:e} pJ/MAC",
             Short(e)
-        );
+        )));
     }
     Ok(())
 }

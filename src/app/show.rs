@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Error, Result};
 
 use super::list;
 use crate::export::summary::sig4;
@@ -90,11 +90,11 @@ pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
             .filter(|r| get(r, "accelerator") == id && get(r, "method") == method)
             .collect();
         if acc_rows.is_empty() {
-            bail!(
+            return Err(Error::Argument(format!(
                 "unknown accelerator '{id}' in {}{}",
                 o.dir.join(files::ACCELERATORS).display(),
                 did_you_mean(id, accelerators.iter().map(|r| get(r, "accelerator")))
-            );
+            )));
         }
     }
     for (flag, value, column) in [
@@ -103,11 +103,11 @@ pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
     ] {
         if let Some(v) = value {
             if !quantiles.iter().any(|r| get(r, column) == v) {
-                bail!(
+                return Err(Error::Argument(format!(
                     "{flag} {v}: not in {}{}",
                     o.dir.join(files::QUANTILES).display(),
                     did_you_mean(v, quantiles.iter().map(|r| get(r, column)))
-                );
+                )));
             }
         }
     }

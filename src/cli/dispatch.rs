@@ -6,6 +6,7 @@ use mfucal::app::import_epoch::ImportOptions;
 use mfucal::app::limit::LimitInput;
 use mfucal::app::{check, diff, import_epoch, limit, list, run, shard, show, validate};
 use mfucal::config::Overrides;
+use mfucal::error::{Error, Result};
 use mfucal::export::quantile_table;
 use mfucal::sampler::Control;
 use mfucal::stop::Stop;
@@ -39,17 +40,20 @@ impl From<String> for Printed {
 /// where thread start-up dominates (5000 threads made a 0.3 s run take 52 s).
 const MAX_THREADS: usize = 1024;
 
-fn check_threads(threads: Option<usize>) -> anyhow::Result<()> {
+fn check_threads(threads: Option<usize>) -> Result<()> {
     match threads {
-        Some(0) => anyhow::bail!("--threads 0: use at least 1 (or leave it out to use every core)"),
-        Some(n) if n > MAX_THREADS => anyhow::bail!(
+        Some(0) => Err(Error::Argument(
+            "--threads 0: use at least 1 (or leave it out to use every core)".into(),
+        )),
+        Some(n) if n > MAX_THREADS => Err(Error::Argument(format!(
             "--threads {n}: use at most {MAX_THREADS} (or leave it out to use every core)"
-        ),
+        ))),
         _ => Ok(()),
     }
 }
 
-pub fn dispatch(command: Command) -> anyhow::Result<Printed> {
+/// Runs `command` after checking its flags: what it prints, or the error `main` reports.
+pub fn dispatch(command: Command) -> Result<Printed> {
     match command {
         Command::Run {
             config,
@@ -95,10 +99,10 @@ pub fn dispatch(command: Command) -> anyhow::Result<Printed> {
             }
             if strict && !prepared.data_warnings.is_empty() {
                 let n = prepared.data_warnings.len();
-                anyhow::bail!(
+                return Err(Error::Argument(format!(
                     "--strict: {n} input warning{} above; fix the inputs or drop --strict; nothing was written",
                     if n == 1 { "" } else { "s" }
-                );
+                )));
             }
             if shard.is_some() {
                 return Ok(shard::run_shard(prepared, &options)?.into());
