@@ -227,6 +227,24 @@ impl From<&str> for BadValue {
     }
 }
 
+impl From<BadValue> for String {
+    fn from(value: BadValue) -> String {
+        value.0
+    }
+}
+
+impl PartialEq<str> for BadValue {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for BadValue {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// Longest piece of user text a message quotes, in characters.
 pub const SHOWN_CHARS: usize = 60;
 

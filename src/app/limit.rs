@@ -29,7 +29,9 @@ pub fn limit(
     let plan = config::load(config_path, &Overrides::default())?;
     let dataset = Dataset::load(&plan)?;
     let k = match flops_per_mac {
-        Some(k) => check_flops_per_mac(k).map_err(|m| Error::Argument(format!("--flops-per-mac {m}")))?,
+        Some(k) => {
+            check_flops_per_mac(k).map_err(|m| Error::Argument(format!("--flops-per-mac {m}")))?
+        }
         None => plan.flops_per_mac,
     };
     let Some(spec) = dataset.accelerator(accelerator, precision) else {

@@ -50,14 +50,11 @@ pub fn run_shard(prepared: Prepared, options: &RunOptions) -> Result<String> {
     if options.target_mcse.is_some() {
         return Err(Error::Argument("--target-mcse cannot be combined with --shard: a shard cannot see the others' error; run the shards at a fixed --samples".into()));
     }
-    let out_dir = options
-        .out
-        .clone()
-        .ok_or_else(|| {
-            Error::Argument(
-                "--shard needs --out DIR: each shard writes its state into its own folder".into(),
-            )
-        })?;
+    let out_dir = options.out.clone().ok_or_else(|| {
+        Error::Argument(
+            "--shard needs --out DIR: each shard writes its state into its own folder".into(),
+        )
+    })?;
     let Prepared {
         plan,
         dataset,

@@ -53,8 +53,9 @@ pub fn resolve(dir: &Path) -> Result<PathBuf> {
                 path = path.parent().unwrap_or(Path::new("")).join(target);
             }
             _ if path.file_name().is_none() => {
-                return fs::canonicalize(&path)
-                    .io_context(dir, || format!("--out {}: cannot resolve it", dir.display()));
+                return fs::canonicalize(&path).io_context(dir, || {
+                    format!("--out {}: cannot resolve it", dir.display())
+                });
             }
             _ => return Ok(path),
         }
@@ -95,8 +96,8 @@ pub fn claim(dir: &Path, force: bool, inputs: &[PathBuf]) -> Result<PathBuf> {
              nothing was written; choose another --out"
         )));
     }
-    let folder =
-        fs::canonicalize(&target).io_context(&target, || format!("--out {shown}: cannot resolve it"))?;
+    let folder = fs::canonicalize(&target)
+        .io_context(&target, || format!("--out {shown}: cannot resolve it"))?;
     for input in inputs {
         if fs::canonicalize(input).is_ok_and(|i| i.starts_with(&folder)) {
             return Err(Error::Refused(format!(
@@ -205,7 +206,9 @@ pub fn lock(target: &Path, wait: bool, stop: Stop) -> Result<OutLock> {
             .create(true)
             .truncate(false)
             .open(&path)
-            .io_context(&path, || format!("cannot open the lock file {}", path.display()))?;
+            .io_context(&path, || {
+                format!("cannot open the lock file {}", path.display())
+            })?;
         if try_lock(&file).io_context(&path, || format!("cannot lock {}", path.display()))? {
             // The previous holder removes the file on release: a lock on a file the path no
             // longer names protects nothing, so try again on the current one.

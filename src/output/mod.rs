@@ -60,7 +60,8 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&parent).io_context(&parent, || format!("cannot create {}", parent.display()))?;
+    fs::create_dir_all(&parent)
+        .io_context(&parent, || format!("cannot create {}", parent.display()))?;
     let _lock = match folder::holds(dir) {
         true => None,
         false => Some(folder::lock(dir, true, stop)?),
@@ -155,16 +156,18 @@ fn exchange(_: &Path, _: &Path) -> bool {
 fn swap_by_renames(tmp: &Path, dir: &Path, old: &Path) -> Result<()> {
     let had_previous = dir.exists();
     if had_previous {
-        fs::rename(dir, old)
-            .io_context(dir, || format!("cannot move the previous {} aside", dir.display()))?;
+        fs::rename(dir, old).io_context(dir, || {
+            format!("cannot move the previous {} aside", dir.display())
+        })?;
     }
     if let Err(e) = fs::rename(tmp, dir) {
         if had_previous {
             let _ = fs::rename(old, dir);
         }
         let _ = fs::remove_dir_all(tmp);
-        return Err(e)
-            .io_context(dir, || format!("cannot move the new results into {}", dir.display()));
+        return Err(e).io_context(dir, || {
+            format!("cannot move the new results into {}", dir.display())
+        });
     }
     if had_previous {
         fs::remove_dir_all(old).io_context(old, || format!("cannot remove {}", old.display()))?;
@@ -184,7 +187,8 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&parent).io_context(&parent, || format!("cannot create {}", parent.display()))?;
+    fs::create_dir_all(&parent)
+        .io_context(&parent, || format!("cannot create {}", parent.display()))?;
     // Under the file's lock every `.NAME.tmp-*` sibling is a killed writer's leftover.
     let _lock = match folder::holds(path) {
         true => None,
@@ -244,7 +248,8 @@ fn recover_and_clean(parent: &Path, name: &str, dir: &Path) -> Result<()> {
         let file_name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
         if file_name.starts_with(&old_prefix) && !dir.exists() {
-            fs::rename(&path, dir).io_context(&path, || format!("cannot restore {}", path.display()))?;
+            fs::rename(&path, dir)
+                .io_context(&path, || format!("cannot restore {}", path.display()))?;
         } else if file_name.starts_with(&tmp_prefix) || file_name.starts_with(&old_prefix) {
             fs::remove_dir_all(&path)
                 .io_context(&path, || format!("cannot remove stale {}", path.display()))?;
