@@ -454,7 +454,7 @@ mod tests {
         ];
         for (spec, start) in bad {
             let err = spec.resolve(Quantity::PositiveFactor).unwrap_err();
-            assert!(err.starts_with(start), "{err}");
+            assert!(err.0.starts_with(start), "{err}");
         }
         assert!(DistSpec::Normal { mean: 1.0, sd: 0.1 }
             .resolve(Quantity::PositiveFactor)
