@@ -116,20 +116,6 @@ pub fn prepare_run(options: &RunOptions) -> Result<Prepared> {
 /// `1/sqrt(n)`, so smaller targets are out of reach within [`MAX_SAMPLES_PER_OBSERVATION`].
 pub const MIN_TARGET_MCSE: f64 = 1e-5;
 
-/// Checks `--target-mcse` as the config's values are checked: a relative error in
-/// [`MIN_TARGET_MCSE`], 1).
-pub fn check_target_mcse(r: f64) -> Result<f64> {
-    if !(r.is_finite() && (MIN_TARGET_MCSE..1.0).contains(&r)) {
-        return Err(Error::Argument(format!(
-            "--target-mcse {}: give a relative error from {MIN_TARGET_MCSE:e} to below 1, \
-             e.g. 0.001 for 0.1 % (smaller targets need more than the {MAX_SAMPLES_PER_OBSERVATION:e} \
-             samples per observation a run may draw)",
-            Short(r)
-        )));
-    }
-    Ok(r)
-}
-
 /// Rough samples per observation to reach a relative MCSE `target` (`1/target^2`), capped.
 fn target_samples(target: f64) -> u64 {
     (target.powi(-2)).min(MAX_SAMPLES_PER_OBSERVATION as f64) as u64

@@ -5,9 +5,10 @@ use mfucal::app::diff::DiffOptions;
 use mfucal::app::import_epoch::ImportOptions;
 use mfucal::app::limit::LimitInput;
 use mfucal::app::{check, diff, import_epoch, limit, list, run, shard, show, validate};
-use mfucal::config::Overrides;
+use mfucal::config::{plan::MAX_SAMPLES_PER_OBSERVATION, Overrides};
 use mfucal::error::{Error, Result};
 use mfucal::export::quantile_table;
+use mfucal::fmt::Short;
 use mfucal::sampler::Control;
 use mfucal::stop::Stop;
 
@@ -52,6 +53,22 @@ fn check_threads(threads: Option<usize>) -> Result<()> {
     }
 }
 
+/// Checks `--target-mcse` as the config's values are checked: a relative error in
+/// [`run::MIN_TARGET_MCSE`], 1).
+fn check_target_mcse(r: f64) -> Result<()> {
+    if !(r.is_finite() && (run::MIN_TARGET_MCSE..1.0).contains(&r)) {
+        return Err(Error::Argument(format!(
+            "--target-mcse {}: give a relative error from {:e} to below 1, \
+             e.g. 0.001 for 0.1 % (smaller targets need more than the {:e} \
+             samples per observation a run may draw)",
+            Short(r),
+            run::MIN_TARGET_MCSE,
+            MAX_SAMPLES_PER_OBSERVATION,
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `command` after checking its flags: what it prints, or the error `main` reports.
 pub fn dispatch(command: Command) -> Result<Printed> {
     match command {
@@ -71,7 +88,7 @@ pub fn dispatch(command: Command) -> Result<Printed> {
         } => {
             check_threads(threads)?;
             if let Some(r) = target_mcse {
-                run::check_target_mcse(r)?;
+                check_target_mcse(r)?;
             }
             let cancel = cancel_on_signals()?;
             let options = run::RunOptions {
