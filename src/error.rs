@@ -31,8 +31,9 @@ pub enum Error {
     /// accelerator, a node without observations); the message says what to give instead.
     #[error("{0}")]
     Argument(String),
-    /// The output folder may not be written: a file, a folder mfucal did not write, a folder
-    /// holding an input, a loop of symbolic links.
+    /// The output may not be written: a results folder that is a file, a folder mfucal did not
+    /// write, a folder holding an input, a loop of symbolic links; a dataset `import-epoch`
+    /// cannot read back.
     #[error("{0}")]
     Refused(String),
     /// Another process holds the lock of the output and this one was told not to wait.

@@ -72,7 +72,7 @@ fn read_dataset(path: &Path) -> Result<Option<Dataset>> {
     let bytes = match crate::input::read_input(path) {
         Ok(b) => b,
         Err(crate::input::InputError::Missing(_)) => return Ok(None),
-        Err(e) => return Err(Error::Argument(format!("{} {e}", path.display()))),
+        Err(e) => return Err(Error::Refused(format!("{} {e}", path.display()))),
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
