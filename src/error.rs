@@ -294,15 +294,18 @@ pub enum Field {
 /// One problem found in the inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The file the problem is in, as the user named it.
     pub file: PathBuf,
     /// 1-based line, when known.
     pub line: Option<u64>,
+    /// The column, key or character on the line, when known.
     pub field: Option<Field>,
     /// What is wrong and what to write instead.
     pub message: String,
 }
 
 impl Problem {
+    /// A problem at any place: `file`, then the line and the field when known.
     pub fn new(file: &Path, line: Option<u64>, field: Option<Field>, message: String) -> Self {
         Problem {
             file: file.to_path_buf(),
@@ -369,18 +372,22 @@ impl fmt::Display for InputErrors {
 pub struct Problems(Vec<Problem>);
 
 impl Problems {
+    /// Records one more problem.
     pub fn push(&mut self, problem: Problem) {
         self.0.push(problem);
     }
 
+    /// Has nothing been found yet?
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// The problems found so far, in the order found.
     pub fn iter(&self) -> impl Iterator<Item = &Problem> {
         self.0.iter()
     }
 
+    /// Adds the problems another check collected.
     pub fn extend(&mut self, other: Problems) {
         self.0.extend(other.0);
     }
