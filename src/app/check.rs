@@ -55,21 +55,27 @@ struct Row<'a> {
     source: &'a str,
 }
 
+/// A threshold of contradiction must be a probability. The message starts with the value
+/// (the binary puts `--fail-if-contradicted` in front).
+pub fn check_probability(p: f64) -> Result<f64, crate::error::BadValue> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(crate::error::BadValue(format!(
+            "{p} must be a probability in [0, 1]"
+        )));
+    }
+    Ok(p)
+}
+
 pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let mut plan = config::load(&opts.config, &Overrides::default())?;
     let dataset = Dataset::load(&plan)?;
     let e = opts.pj_per_mac;
     super::limit::check_pj_per_mac(e)?;
     if let Some(k) = opts.flops_per_mac {
-        plan.flops_per_mac = crate::config::plan::check_flops_per_mac(k)
-            .map_err(|m| Error::Argument(format!("--flops-per-mac {m}")))?;
+        plan.flops_per_mac = crate::config::plan::check_flops_per_mac(k)?;
     }
     if let Some(p) = opts.fail_if_contradicted {
-        if !(0.0..=1.0).contains(&p) {
-            return Err(Error::Argument(format!(
-                "--fail-if-contradicted {p} must be a probability in [0, 1]"
-            )));
-        }
+        check_probability(p)?;
     }
     let node = opts.node.clone().unwrap_or(plan.reference_node.clone());
     let precision = opts.precision;

@@ -48,11 +48,12 @@ pub fn run_shard(prepared: Prepared, options: &RunOptions) -> Result<String> {
         .shard
         .ok_or_else(|| Error::Internal("run_shard needs a shard".into()))?;
     if options.target_mcse.is_some() {
-        return Err(Error::Argument("--target-mcse cannot be combined with --shard: a shard cannot see the others' error; run the shards at a fixed --samples".into()));
+        return Err(Error::Argument("a target MCSE cannot be combined with a shard: a shard cannot see the others' error; run the shards at a fixed sample count".into()));
     }
     let out_dir = options.out.clone().ok_or_else(|| {
         Error::Argument(
-            "--shard needs --out DIR: each shard writes its state into its own folder".into(),
+            "a shard run needs an output folder: each shard writes its state into its own folder"
+                .into(),
         )
     })?;
     let Prepared {

@@ -5,8 +5,9 @@ use mfucal::app::diff::DiffOptions;
 use mfucal::app::import_epoch::ImportOptions;
 use mfucal::app::limit::LimitInput;
 use mfucal::app::{check, diff, import_epoch, limit, list, run, shard, show, validate};
-use mfucal::config::{plan::MAX_SAMPLES_PER_OBSERVATION, Overrides};
-use mfucal::error::{Error, Result};
+use mfucal::config::plan::{check_flops_per_mac, MAX_SAMPLES_PER_OBSERVATION};
+use mfucal::config::Overrides;
+use mfucal::error::{BadValue, Error, Result};
 use mfucal::export::quantile_table;
 use mfucal::fmt::Short;
 use mfucal::sampler::Control;
@@ -69,6 +70,11 @@ fn check_target_mcse(r: f64) -> Result<()> {
     Ok(())
 }
 
+/// A flag's value checked by the library's check, the flag named in front of its message.
+fn flag<T>(name: &str, checked: std::result::Result<T, BadValue>) -> Result<T> {
+    checked.map_err(|m| Error::Argument(format!("{name} {m}")))
+}
+
 /// Runs `command` after checking its flags: what it prints, or the error `main` reports.
 pub fn dispatch(command: Command) -> Result<Printed> {
     match command {
@@ -89,6 +95,17 @@ pub fn dispatch(command: Command) -> Result<Printed> {
             check_threads(threads)?;
             if let Some(r) = target_mcse {
                 check_target_mcse(r)?;
+            }
+            if shard.is_some() {
+                if target_mcse.is_some() {
+                    return Err(Error::Argument("--target-mcse cannot be combined with --shard: a shard cannot see the others' error; run the shards at a fixed --samples".into()));
+                }
+                if out.is_none() {
+                    return Err(Error::Argument(
+                        "--shard needs --out DIR: each shard writes its state into its own folder"
+                            .into(),
+                    ));
+                }
             }
             let cancel = cancel_on_signals()?;
             let options = run::RunOptions {
@@ -254,9 +271,14 @@ pub fn dispatch(command: Command) -> Result<Printed> {
             flops_per_mac,
             config,
         } => {
+            if let Some(k) = flops_per_mac {
+                flag("--flops-per-mac", check_flops_per_mac(k))?;
+            }
             let input = match (pj_per_mac, mfu) {
-                (Some(e), _) => LimitInput::PjPerMac(e),
-                (None, Some(m)) => LimitInput::Mfu(m),
+                (Some(e), _) => {
+                    LimitInput::PjPerMac(flag("--pj-per-mac", limit::check_pj_per_mac(e))?)
+                }
+                (None, Some(m)) => LimitInput::Mfu(flag("--mfu", limit::check_mfu(m))?),
                 (None, None) => unreachable!("clap requires one of --pj-per-mac and --mfu"),
             };
             limit::limit(&config, &accelerator, precision, input, flops_per_mac).map(Printed::from)
@@ -269,6 +291,13 @@ pub fn dispatch(command: Command) -> Result<Printed> {
             config,
             fail_if_contradicted,
         } => {
+            flag("--pj-per-mac", limit::check_pj_per_mac(pj_per_mac))?;
+            if let Some(k) = flops_per_mac {
+                flag("--flops-per-mac", check_flops_per_mac(k))?;
+            }
+            if let Some(p) = fail_if_contradicted {
+                flag("--fail-if-contradicted", check::check_probability(p))?;
+            }
             let report = check::check(&check::CheckOptions {
                 config,
                 pj_per_mac,
