@@ -5,6 +5,8 @@
 //! multiply-add) as **two** floating-point operations; the convention is the run's
 //! `flops_per_mac` (config key `units.flops_per_mac`), never a bare `2` in the code.
 
+use crate::error::BadValue;
+
 /// The vendor convention: one fused multiply-add is a multiply and an add.
 pub const DEFAULT_FLOPS_PER_MAC: f64 = 2.0;
 
@@ -83,7 +85,7 @@ mod tests {
 /// A count typed on the command line: `30000000`, `3e7` or `3.5e6`, whenever it is a whole
 /// number (the README writes `1e6`). Decoded exactly in decimal, not through `f64`, so a
 /// 20-digit seed keeps every digit and `1.5` or `1e30` are refused, never rounded.
-pub fn parse_count(s: &str) -> Result<u64, String> {
+pub fn parse_count(s: &str) -> Result<u64, BadValue> {
     let t = s.trim();
     let (mantissa, exponent) = match t.find(['e', 'E']) {
         Some(i) => (&t[..i], &t[i + 1..]),
@@ -93,7 +95,7 @@ pub fn parse_count(s: &str) -> Result<u64, String> {
     let digits = format!("{whole}{fraction}");
     let bad = || format!("'{s}' is not a whole number; write e.g. 3000000 or 3e6");
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
+        return Err(BadValue(bad()));
     }
     let exponent: i64 = exponent
         .strip_prefix('+')
@@ -113,20 +115,20 @@ pub fn parse_count(s: &str) -> Result<u64, String> {
     for b in significant.bytes() {
         value = value * 10 + u128::from(b - b'0');
         if value > u128::from(u64::MAX) {
-            return Err(out_of_range());
+            return Err(BadValue(out_of_range()));
         }
     }
     if value == 0 {
         return Ok(0);
     }
     if shift < 0 {
-        return Err(bad());
+        return Err(BadValue(bad()));
     }
     while shift > 0 {
         value *= 10;
         shift -= 1;
         if value > u128::from(u64::MAX) {
-            return Err(out_of_range());
+            return Err(BadValue(out_of_range()));
         }
     }
     Ok(value as u64)

@@ -16,7 +16,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use crate::error::{Error, Result};
 
 use crate::calibrate::INTERVAL_90;
 use crate::config::{self, Overrides};
@@ -66,19 +66,27 @@ struct Row<'a> {
     source: &'a str,
 }
 
+/// A threshold of contradiction must be a probability. The message starts with the value
+/// (the binary puts `--fail-if-contradicted` in front).
+pub fn check_probability(p: f64) -> Result<f64, crate::error::BadValue> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(crate::error::BadValue(format!(
+            "{p} must be a probability in [0, 1]"
+        )));
+    }
+    Ok(p)
+}
+
 pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let mut plan = config::load(&opts.config, &Overrides::default())?;
     let dataset = Dataset::load(&plan)?;
     let e = opts.pj_per_mac;
     super::limit::check_pj_per_mac(e)?;
     if let Some(k) = opts.flops_per_mac {
-        plan.flops_per_mac = crate::config::plan::check_flops_per_mac(k)
-            .map_err(|m| anyhow::anyhow!("--flops-per-mac {m}"))?;
+        plan.flops_per_mac = crate::config::plan::check_flops_per_mac(k)?;
     }
     if let Some(p) = opts.fail_if_contradicted {
-        if !(0.0..=1.0).contains(&p) {
-            bail!("--fail-if-contradicted {p} must be a probability in [0, 1]");
-        }
+        check_probability(p)?;
     }
     let node = opts.node.clone().unwrap_or(plan.reference_node.clone());
     let precision = opts.precision;
@@ -110,7 +118,10 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
         nodes.sort_by(|a, b| config::plan::node_order(a, b));
         nodes.dedup();
         if nodes.is_empty() {
-            bail!("no {} observation in the dataset", precision.name());
+            return Err(Error::Argument(format!(
+                "no {} observation in the dataset",
+                precision.name()
+            )));
         }
         // A typo (`7mn`) gets a suggestion; a well-formed node (`3nm`) is simply not observed.
         let well_formed = node
@@ -121,7 +132,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
             .iter()
             .map(|n| n.node.as_str())
             .chain(dataset.accelerators.iter().map(|a| a.node.as_str()));
-        bail!(
+        return Err(Error::Argument(format!(
             "no {} observation at {node}; {} observations are at {}{}",
             precision.name(),
             precision.name(),
@@ -131,7 +142,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
             } else {
                 crate::suggest::did_you_mean(&node, known)
             }
-        );
+        )));
     }
 
     let k = plan.flops_per_mac;

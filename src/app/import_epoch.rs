@@ -18,13 +18,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Error, Result};
 
 use super::run::Interrupted;
 use crate::data::epoch::{self, ImportedRow};
 use crate::data::PowerBasis;
 use crate::output::{self, folder};
-use crate::stop::{Cancelled, Stop};
+use crate::stop::Stop;
 
 /// Columns of a dataset file the import creates.
 pub const NEW_FILE_COLUMNS: [&str; 12] = [
@@ -97,7 +97,7 @@ fn read_dataset(path: &Path) -> Result<Option<Dataset>> {
     let bytes = match crate::input::read_input(path) {
         Ok(b) => b,
         Err(crate::input::InputError::Missing(_)) => return Ok(None),
-        Err(e) => anyhow::bail!("{} {e}", path.display()),
+        Err(e) => return Err(Error::Refused(format!("{} {e}", path.display()))),
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -292,7 +292,7 @@ pub fn import_epoch<W: WriteChoice>(options: &ImportOptions<W>) -> Result<String
     // Held from reading the dataset to writing it, so two imports cannot lose each other's
     // rows; under it, temporary files of killed imports are removed.
     let stop = Stop::on(options.cancel.as_deref());
-    let _lock = folder::lock(&options.out, true, stop).map_err(|e| match e.is::<Cancelled>() {
+    let _lock = folder::lock(&options.out, true, stop).map_err(|e| match e.is_cancelled() {
         true => Interrupted {
             out_dir: options.out.clone(),
         }

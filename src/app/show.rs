@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Error, Result};
 
 use super::list;
 use crate::export::summary::sig4;
@@ -75,7 +75,9 @@ pub const DEFAULT_INTERVAL: f64 = 0.9;
 /// 0.9, as `quantiles.csv` names them.
 pub fn interval_labels(level: f64) -> Result<(String, String)> {
     if !(level > 0.0 && level < 1.0) {
-        bail!("interval {level}: give a probability between 0 and 1, e.g. 0.9 or 0.95");
+        return Err(Error::Argument(format!(
+            "interval {level}: give a probability between 0 and 1, e.g. 0.9 or 0.95"
+        )));
     }
     // Rounded to 1e-9 so that 0.9 gives q0.05, not q0.04999999999999999.
     let label = |p: f64| format!("q{}", (p * 1e9).round() / 1e9);
@@ -104,12 +106,12 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
                     .unwrap_or(0.0)
                     .total_cmp(&b[1..].parse::<f64>().unwrap_or(0.0))
             });
-            bail!(
+            return Err(Error::Argument(format!(
                 "{}: no {lo} and {hi} columns for the {} % interval; it has {} (set [sampling] quantiles in the config and run again)",
                 o.dir.join(files::QUANTILES).display(),
                 level * 100.0,
                 have.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            );
+            )));
         }
     }
     let observations = read(&o.dir, files::OBSERVATIONS)?;
@@ -132,11 +134,11 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
             .filter(|r| get(r, "accelerator") == id && get(r, "method") == method)
             .collect();
         if acc_rows.is_empty() {
-            bail!(
+            return Err(Error::Argument(format!(
                 "unknown accelerator '{id}' in {}{}",
                 o.dir.join(files::ACCELERATORS).display(),
                 did_you_mean(id, accelerators.iter().map(|r| get(r, "accelerator")))
-            );
+            )));
         }
     }
     for (flag, value, column) in [
@@ -145,11 +147,11 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
     ] {
         if let Some(v) = value {
             if !quantiles.iter().any(|r| get(r, column) == v) {
-                bail!(
+                return Err(Error::Argument(format!(
                     "{flag} {v}: not in {}{}",
                     o.dir.join(files::QUANTILES).display(),
                     did_you_mean(v, quantiles.iter().map(|r| get(r, column)))
-                );
+                )));
             }
         }
     }

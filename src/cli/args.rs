@@ -273,7 +273,7 @@ pub enum ListWhat {
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {
-    mfucal::units::parse_count(s)
+    mfucal::units::parse_count(s).map_err(String::from)
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {
@@ -282,11 +282,11 @@ fn parse_threads(s: &str) -> Result<usize, String> {
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {
-    Shard::parse(s)
+    Shard::parse(s).map_err(String::from)
 }
 
 fn parse_precision(s: &str) -> Result<Precision, String> {
-    Precision::parse(s)
+    Precision::parse(s).map_err(String::from)
 }
 
 /// `5` or `5%` is five percent; returned as the fraction 0.05.

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::raw::{RawConfig, RawSeed};
 use crate::dist::{Dist, DistSpec, Quantity};
-use crate::error::{cut, shown, Field, InputErrors, Problem, Problems};
+use crate::error::{cut, shown, BadValue, Field, InputErrors, Problem, Problems};
 use crate::fmt::Short;
 use crate::units::DEFAULT_FLOPS_PER_MAC;
 
@@ -289,7 +289,7 @@ fn resolve(
 
     let flops_per_mac = match &raw.units.flops_per_mac {
         Some(k) => check_flops_per_mac(*k.get_ref()).unwrap_or_else(|m| {
-            found.key(Some(k.span()), "units.flops_per_mac", m);
+            found.key(Some(k.span()), "units.flops_per_mac", m.into());
             DEFAULT_FLOPS_PER_MAC
         }),
         None => DEFAULT_FLOPS_PER_MAC,
@@ -338,7 +338,7 @@ fn resolve(
             None => (default, None),
         };
         spec_value.resolve(quantity).unwrap_or_else(|m| {
-            found.key(span, key, m);
+            found.key(span, key, m.into());
             Dist::fixed(1.0)
         })
     };
@@ -518,7 +518,7 @@ impl Found<'_> {
 pub const FLOPS_PER_MAC_RANGE: (f64, f64) = (0.5, 8.0);
 
 /// Checks a FLOPs-per-MAC value, wherever it comes from.
-pub fn check_flops_per_mac(k: f64) -> Result<f64, String> {
+pub fn check_flops_per_mac(k: f64) -> Result<f64, BadValue> {
     let (lo, hi) = FLOPS_PER_MAC_RANGE;
     if k.is_finite() && (lo..=hi).contains(&k) {
         return Ok(k);
@@ -531,9 +531,9 @@ pub fn check_flops_per_mac(k: f64) -> Result<f64, String> {
     } else {
         format!("{} must be a positive number from {lo} to {hi}", Short(k))
     };
-    Err(format!(
+    Err(BadValue(format!(
         "{what} (2 counts a MAC as a multiply and an add; 1 reproduces the seed analysis)"
-    ))
+    )))
 }
 
 fn check_samples(n: i64) -> Result<u64, String> {
