@@ -65,6 +65,47 @@ pub struct NodeScale {
     pub scale: Dist,
 }
 
+/// `outputs.observation_sensitivity`: which runs write one observation's Sobol indices in
+/// `sensitivity.csv` (10 rows per observation and method).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservationSensitivity {
+    /// Up to [`ObservationSensitivity::AUTO_MAX_OBSERVATIONS`] observations: a table a
+    /// person opens (about 1 MB); above, none (100,000 observations wrote 233 MB).
+    Auto,
+    /// Every observation, whatever their number.
+    All,
+    /// None: `sensitivity.csv` keeps the groups' rows and the prior sensitivity.
+    None,
+}
+
+impl ObservationSensitivity {
+    /// Most observations `auto` writes rows for.
+    pub const AUTO_MAX_OBSERVATIONS: usize = 1000;
+
+    /// Whether a run of `observations` observations computes and writes their rows.
+    pub fn covers(self, observations: usize) -> bool {
+        match self {
+            ObservationSensitivity::Auto => observations <= Self::AUTO_MAX_OBSERVATIONS,
+            ObservationSensitivity::All => true,
+            ObservationSensitivity::None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod observation_sensitivity_tests {
+    use super::ObservationSensitivity::{self, All, Auto, None};
+
+    #[test]
+    fn auto_covers_up_to_the_limit_all_always_none_never() {
+        let max = ObservationSensitivity::AUTO_MAX_OBSERVATIONS;
+        assert!(Auto.covers(max) && !Auto.covers(max + 1));
+        assert!(All.covers(max + 1) && All.covers(0));
+        assert!(!None.covers(1));
+    }
+}
+
 /// Command-line settings that override the config file.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -107,6 +148,9 @@ pub struct RunPlan {
     pub frontier: super::FrontierPriors,
     /// Sorted by node size (`3nm` before `12nm`).
     pub nodes: Vec<NodeScale>,
+    /// `outputs.observation_sensitivity` (default `auto`): which runs write per-observation
+    /// Sobol rows.
+    pub observation_sensitivity: ObservationSensitivity,
 }
 
 impl Serialize for Dist {
@@ -470,6 +514,27 @@ fn resolve(
         }
     }
 
+    let observation_sensitivity = match &raw.outputs.observation_sensitivity {
+        None => ObservationSensitivity::Auto,
+        Some(v) => match v.get_ref().as_str() {
+            "auto" => ObservationSensitivity::Auto,
+            "all" => ObservationSensitivity::All,
+            "none" => ObservationSensitivity::None,
+            other => {
+                found.key(
+                    Some(v.span()),
+                    "outputs.observation_sensitivity",
+                    format!(
+                        "unknown value '{}'; use \"auto\" (up to {} observations), \"all\" or \"none\"",
+                        shown(other),
+                        ObservationSensitivity::AUTO_MAX_OBSERVATIONS
+                    ),
+                );
+                ObservationSensitivity::Auto
+            }
+        },
+    };
+
     let plan = RunPlan {
         name,
         config_path: file.to_path_buf(),
@@ -489,6 +554,7 @@ fn resolve(
         measured_power_factor,
         frontier,
         nodes,
+        observation_sensitivity,
     };
     found.problems.finish(plan)
 }

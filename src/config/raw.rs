@@ -23,6 +23,8 @@ pub struct RawConfig {
     pub units: RawUnits,
     #[serde(default)]
     pub model: RawModel,
+    #[serde(default)]
+    pub outputs: RawOutputs,
     /// Energy at a node divided by energy at the reference node.
     #[serde(default)]
     pub nodes: BTreeMap<String, Spanned<DistSpec>>,
@@ -43,6 +45,14 @@ pub struct RawSampling {
     pub samples_per_observation: Option<Spanned<i64>>,
     pub seed: Option<Spanned<RawSeed>>,
     pub quantiles: Option<Spanned<Vec<f64>>>,
+}
+
+/// `[outputs]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutputs {
+    /// `"auto"`, `"all"` or `"none"`.
+    pub observation_sensitivity: Option<Spanned<String>>,
 }
 
 /// `[units]`.

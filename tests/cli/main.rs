@@ -22,6 +22,7 @@ mod list;
 mod picture_layout;
 mod pictures;
 mod run_warnings;
+mod sensitivity_rows;
 mod show;
 mod snapshots;
 mod summary;
