@@ -90,6 +90,12 @@ pub mod columns {
     pub const KIND: &str = "kind";
     /// What an `accelerators.csv` row reports.
     pub const QUANTITY: &str = "quantity";
+    /// `sensitivity.csv`: which analysis a row is from (`sobol`, `prior`).
+    pub const ANALYSIS: &str = "analysis";
+    /// `sensitivity.csv`: the output analysed (a quantile label for the prior sensitivity).
+    pub const OUTPUT: &str = "output";
+    /// `sensitivity.csv`: `value / baseline - 1` under an alternative prior.
+    pub const RELATIVE_CHANGE: &str = "relative_change";
 }
 
 /// `quantiles.csv`'s columns before the quantiles; then the quantile columns, their MCSE

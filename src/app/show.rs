@@ -11,7 +11,7 @@ use crate::error::{Context, Error, Result};
 use super::list;
 use crate::export::summary::sig4;
 use crate::export::Format;
-use crate::schema::files;
+use crate::schema::{columns, files};
 use crate::stats::prior_sensitivity::PRIOR_DOMINATED_CHANGE;
 use crate::suggest::did_you_mean;
 
@@ -118,12 +118,15 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
     let accelerators = read(&o.dir, files::ACCELERATORS)?;
     // Older folders have no sensitivity.csv: then no prior flag.
     let sensitivity = read(&o.dir, files::SENSITIVITY).unwrap_or_default();
-    let method = if quantiles.iter().any(|r| get(r, "method") == "frontier") {
+    let method = if quantiles
+        .iter()
+        .any(|r| get(r, columns::METHOD) == "frontier")
+    {
         "frontier".to_string()
     } else {
         quantiles
             .first()
-            .map(|r| get(r, "method").to_string())
+            .map(|r| get(r, columns::METHOD).to_string())
             .unwrap_or_default()
     };
     // --accelerator selects its node and precisions.
@@ -131,13 +134,16 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
     if let Some(id) = &o.accelerator {
         acc_rows = accelerators
             .iter()
-            .filter(|r| get(r, "accelerator") == id && get(r, "method") == method)
+            .filter(|r| get(r, columns::ACCELERATOR) == id && get(r, columns::METHOD) == method)
             .collect();
         if acc_rows.is_empty() {
             return Err(Error::Argument(format!(
                 "unknown accelerator '{id}' in {}{}",
                 o.dir.join(files::ACCELERATORS).display(),
-                did_you_mean(id, accelerators.iter().map(|r| get(r, "accelerator")))
+                did_you_mean(
+                    id,
+                    accelerators.iter().map(|r| get(r, columns::ACCELERATOR))
+                )
             )));
         }
     }
@@ -157,21 +163,21 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
     }
     let find = |m: &str, node: &str, p: &str, basis: &str| {
         quantiles.iter().find(|r| {
-            get(r, "method") == m
-                && get(r, "node") == node
-                && get(r, "precision") == p
-                && get(r, "basis") == basis
+            get(r, columns::METHOD) == m
+                && get(r, columns::NODE) == node
+                && get(r, columns::PRECISION) == p
+                && get(r, columns::BASIS) == basis
         })
     };
     let moved_by_prior = |node: &str, p: &str, basis: &str| {
         sensitivity.iter().any(|s| {
-            get(s, "analysis") == "prior"
-                && get(s, "method") == method
-                && get(s, "node") == node
-                && get(s, "precision") == p
-                && get(s, "basis") == basis
-                && matches!(get(s, "output"), "q0.05" | "q0.95")
-                && get(s, "relative_change")
+            get(s, columns::ANALYSIS) == "prior"
+                && get(s, columns::METHOD) == method
+                && get(s, columns::NODE) == node
+                && get(s, columns::PRECISION) == p
+                && get(s, columns::BASIS) == basis
+                && matches!(get(s, columns::OUTPUT), "q0.05" | "q0.95")
+                && get(s, columns::RELATIVE_CHANGE)
                     .parse::<f64>()
                     .is_ok_and(|c| c.abs() > PRIOR_DOMINATED_CHANGE)
         })
@@ -179,15 +185,19 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
     let mut answers: Vec<Vec<String>> = Vec::new();
     for r in quantiles
         .iter()
-        .filter(|r| get(r, "method") == method && get(r, "basis") != "pooled")
+        .filter(|r| get(r, columns::METHOD) == method && get(r, columns::BASIS) != "pooled")
     {
-        let (node, p, basis) = (get(r, "node"), get(r, "precision"), get(r, "basis"));
+        let (node, p, basis) = (
+            get(r, columns::NODE),
+            get(r, columns::PRECISION),
+            get(r, columns::BASIS),
+        );
         let keep = o.node.as_ref().is_none_or(|n| n == node)
             && o.precision.as_ref().is_none_or(|q| q == p)
             && (o.accelerator.is_none()
                 || acc_rows
                     .iter()
-                    .any(|a| get(a, "node") == node && get(a, "precision") == p));
+                    .any(|a| get(a, columns::NODE) == node && get(a, columns::PRECISION) == p));
         if !keep {
             continue;
         }
@@ -195,26 +205,26 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
         let mut source = (
             node.to_string(),
             basis.to_string(),
-            get(r, "n_observations").to_string(),
+            get(r, columns::N_OBSERVATIONS).to_string(),
         );
         if basis == "scaled" {
             if let Some(pooled) = quantiles.iter().find(|q| {
-                get(q, "method") == method
-                    && get(q, "precision") == p
-                    && get(q, "basis") == "pooled"
+                get(q, columns::METHOD) == method
+                    && get(q, columns::PRECISION) == p
+                    && get(q, columns::BASIS) == "pooled"
             }) {
-                let n = get(pooled, "n_observations");
+                let n = get(pooled, columns::N_OBSERVATIONS);
                 flags.push(format!(
                     "extrapolated from pooled {} {p} ({n} obs)",
-                    get(pooled, "node")
+                    get(pooled, columns::NODE)
                 ));
-                source = (get(pooled, "node").into(), "pooled".into(), n.into());
+                source = (get(pooled, columns::NODE).into(), "pooled".into(), n.into());
             }
         }
         if source.2 == "1" {
             flags.push("rests on one observation".into());
         }
-        if !get(r, "status").starts_with("ok") {
+        if !get(r, columns::STATUS).starts_with("ok") {
             flags.push("contradictory (see quantiles.csv)".into());
         }
         if moved_by_prior(&source.0, p, &source.1) {
@@ -224,12 +234,12 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
             .then(|| {
                 observations
                     .iter()
-                    .filter(|x| get(x, "node") == node && get(x, "precision") == p)
+                    .filter(|x| get(x, columns::NODE) == node && get(x, columns::PRECISION) == p)
                     .filter_map(|x| {
                         get(x, "q0.5")
                             .parse::<f64>()
                             .ok()
-                            .map(|b| (get(x, "id"), b))
+                            .map(|b| (get(x, columns::ID), b))
                     })
                     .min_by(|a, b| a.1.total_cmp(&b.1))
             })
@@ -242,7 +252,7 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
             if basis == "scaled" {
                 "0".into()
             } else {
-                get(r, "n_observations").into()
+                get(r, columns::N_OBSERVATIONS).into()
             },
             method.clone(),
             get(r, "q0.5").into(),
@@ -268,7 +278,7 @@ pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
         .filter(|a| {
             o.precision
                 .as_ref()
-                .is_none_or(|q| q == get(a, "precision"))
+                .is_none_or(|q| q == get(a, columns::PRECISION))
         })
         .map(|a| {
             [

@@ -17,25 +17,26 @@ use super::tables::{finish, writer};
 use crate::config::RunPlan;
 use crate::dist::DistSpec;
 use crate::fmt::number;
+use crate::schema::columns;
 use crate::stats::prior_sensitivity::PriorRow;
 use crate::stats::sobol::{Effect, Estimate};
 use crate::stats::sobol_targets::{Input, SobolResult};
 
 const HEADER: [&str; 15] = [
-    "analysis",
-    "method",
-    "node",
-    "precision",
-    "basis",
+    columns::ANALYSIS,
+    columns::METHOD,
+    columns::NODE,
+    columns::PRECISION,
+    columns::BASIS,
     "observation",
-    "output",
+    columns::OUTPUT,
     "input",
     "statistic",
     "value",
     "ci_low",
     "ci_high",
     "baseline",
-    "relative_change",
+    columns::RELATIVE_CHANGE,
     "flag",
 ];
 
