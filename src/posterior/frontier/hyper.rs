@@ -30,12 +30,16 @@ pub struct HyperGrid {
 /// A point of the (θ, κ, g) part of the grid; τ is looped over inside.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LawPoint {
+    /// Index into [`HyperGrid::theta`].
     pub theta: usize,
+    /// Index into [`HyperGrid::kappa`].
     pub kappa: usize,
+    /// Index into [`HyperGrid::gap`].
     pub gap: usize,
 }
 
 impl HyperGrid {
+    /// The grid of `priors`: equal-mass quantile points of θ, g and τ, and the listed κ values.
     pub fn new(priors: &FrontierPriors) -> HyperGrid {
         let gap = quantile_points(&priors.best_run_efficiency, GAP_POINTS)
             .into_iter()

@@ -15,7 +15,9 @@ pub const H: f64 = grid::DX * STRIDE as f64;
 /// `n` points spaced [`H`] apart starting at fine-grid point `first`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lattice {
+    /// Fine-grid index of point 0.
     pub first: usize,
+    /// Number of points.
     pub n: usize,
 }
 
@@ -40,7 +42,9 @@ impl Lattice {
 /// under a quarter step) splits between its two neighbouring points linearly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OffsetKernel {
+    /// Lattice offset, in steps, of `weights[0]`.
     pub lo: i64,
+    /// Mass of each cell, from offset `lo` upwards.
     pub weights: Vec<f64>,
 }
 
