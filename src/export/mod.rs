@@ -21,6 +21,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// Parses a `--format` value: `markdown` (or `md`), `csv` or `json`.
     pub fn parse(s: &str) -> Result<Format, String> {
         match s {
             "markdown" | "md" => Ok(Format::Markdown),
