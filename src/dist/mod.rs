@@ -6,7 +6,7 @@
 //! CDF and log-space density are known in closed form.
 //!
 //! This is the probability library of the engine: [`draw`] turns a [`Dist`] into a hot-loop
-//! [`Sampler`], [`fast_exp`] is the exponential every log-space draw and sum goes through.
+//! [`Sampler`], [`fast_exp()`] is the exponential every log-space draw and sum goes through.
 //! It imports nothing above [`crate::units`], so the sampler and the posteriors use it
 //! without depending on the config.
 

@@ -89,7 +89,7 @@ impl OffsetKernel {
 /// averaged over a normal offset of mean `mu` and standard deviation `s` (log units). Used for
 /// the architecture effect `δ ~ N(0, τ²)` (and, for pooled rows, plus a lognormal node scale).
 ///
-/// A Gaussian filter of `σ = s / H` cells: under [`DIRECT_BELOW`] cells by the direct sum
+/// A Gaussian filter of `σ = s / H` cells: under `DIRECT_BELOW` (6) cells by the direct sum
 /// with the normal's cell masses (exact, few taps), above by the recursive filter of Young &
 /// van Vliet (1995), two third-order passes whose cost does not depend on `σ` and whose
 /// impulse response is within about 2 % of the normal density (of its peak) there (tested against the direct
