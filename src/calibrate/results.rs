@@ -126,7 +126,8 @@ pub struct AcceleratorResult {
     pub precision: Precision,
     /// What the row reports.
     pub quantity: AcceleratorQuantity,
-    /// Unit of the quantiles: `pJ/MAC`, `fraction`, or the precision's throughput unit (`TFLOPS`, `TOPS`).
+    /// Unit of the quantiles: `pJ/MAC`, `fraction`, or the precision's throughput unit (`TFLOPS`,
+    /// `TOPS`).
     pub unit: &'static str,
     /// Quantiles at the plan's levels, or the contradiction of the posterior they come from.
     pub quantiles: Result<Vec<f64>, Contradiction>,

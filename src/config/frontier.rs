@@ -51,7 +51,8 @@ pub struct FrontierPriors {
     pub best_run_efficiency: Dist,
     /// θ, mean of a run's own log-inefficiency `w` (`inefficiency_mean`), log units.
     pub inefficiency_mean: Dist,
-    /// κ values, equally likely a priori (`inefficiency_shapes`): 1 to 12 Gamma shapes in [0.5, 50].
+    /// κ values, equally likely a priori (`inefficiency_shapes`): 1 to 12 Gamma
+    /// shapes in [0.5, 50].
     pub inefficiency_shapes: Vec<f64>,
     /// Scale of the half-normal prior of τ, the spread of `ln E` across a node's chips
     /// (`architecture_spread`), log units, in [0, 2].

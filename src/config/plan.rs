@@ -94,13 +94,16 @@ pub struct KindModel {
 /// Everything a run needs, checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunPlan {
-    /// Output folder name (`name` in the config; defaults to the config file's stem): results go to `results/<name>`.
+    /// Output folder name (`name` in the config; defaults to the config file's stem): results go to
+    /// `results/<name>`.
     pub name: String,
-    /// Path of the config file the plan was read from, as given.
+    /// Path of the config file the plan was read from, [`normalize`]d; messages name it.
     pub config_path: PathBuf,
-    /// `data.accelerators`, resolved against the config file's folder.
+    /// `data.accelerators`: path of the accelerators CSV, resolved against the config file's
+    /// folder and [`normalize`]d.
     pub accelerators_path: PathBuf,
-    /// `data.observations`, resolved against the config file's folder.
+    /// `data.observations`: path of the MFU observations CSV, resolved against the config
+    /// file's folder and [`normalize`]d.
     pub observations_path: PathBuf,
     /// `sampling.samples_per_observation` (or `--samples`): Monte Carlo samples per observation,
     /// from 1 to [`MAX_SAMPLES_PER_OBSERVATION`]; default [`DEFAULT_SAMPLES_PER_OBSERVATION`].

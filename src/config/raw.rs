@@ -46,7 +46,8 @@ pub struct RawData {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSampling {
-    /// `sampling.samples_per_observation`: Monte Carlo samples per observation; signed so a negative value is reported, not a parse error.
+    /// `sampling.samples_per_observation`: Monte Carlo samples per observation; signed so a
+    /// negative value is reported, not a parse error.
     pub samples_per_observation: Option<Spanned<i64>>,
     /// `sampling.seed`: the random seed, as an integer or a quoted integer.
     pub seed: Option<Spanned<RawSeed>>,

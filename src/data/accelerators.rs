@@ -7,7 +7,8 @@ use super::table::{self, Table};
 use super::{PowerBasis, Precision};
 use crate::error::{shown, Problems};
 
-/// The columns every accelerators file must have; `power_basis`, `foundry_process` and `notes` are optional.
+/// The columns every accelerators file must have; `power_basis`, `foundry_process` and `notes` are
+/// optional.
 pub const COLUMNS: [&str; 8] = [
     "accelerator",
     "vendor",

@@ -79,7 +79,8 @@ pub struct ImportedRow {
     pub foundry_process: String,
     /// `chip_measured_mean` for Google TPUs, else `board_tdp`.
     pub power_basis: PowerBasis,
-    /// Column `notes`: which Epoch column the peak came from, and caveats (shared bf16/fp16 figure, TPU power).
+    /// Column `notes`: which Epoch column the peak came from, and caveats (shared bf16/fp16 figure,
+    /// TPU power).
     pub notes: String,
     /// Epoch's `Hardware name`, kept so later imports find the row again.
     pub epoch_name: String,

@@ -27,14 +27,14 @@ pub enum Precision {
     Bf16,
     /// IEEE half precision.
     Fp16,
-    /// 8-bit floating point (E4M3/E5M2); the peak is counted in FLOPS.
+    /// 8-bit floating point; the peak is in TFLOPS.
     Fp8,
     /// 8-bit integer; the peak is in TOPS.
     Int8,
 }
 
 impl Precision {
-    /// Every precision, in the order the results list them.
+    /// Every precision, from tf32 to int8.
     pub const ALL: [Precision; 5] = [
         Precision::Tf32,
         Precision::Bf16,
@@ -54,7 +54,8 @@ impl Precision {
         }
     }
 
-    /// Parses a dataset's `precision` value (case-insensitive); the error message says what is accepted.
+    /// Parses a dataset's `precision` value (case-insensitive); the error message says what is
+    /// accepted.
     pub fn parse(s: &str) -> Result<Precision, String> {
         Precision::ALL
             .into_iter()

@@ -7,7 +7,8 @@ use super::table::{self, Table};
 use super::{ObservationKind, PowerCoverage, Precision};
 use crate::error::{shown, Problems};
 
-/// The columns every observations file must have; `kind`, `power_w_measured`, `power_measured_covers`, `model`, `chips`, `exclude` and `notes` are optional.
+/// The columns every observations file must have; `kind`, `power_w_measured`,
+/// `power_measured_covers`, `model`, `chips`, `exclude` and `notes` are optional.
 pub const COLUMNS: [&str; 6] = [
     "id",
     "accelerator",

@@ -205,7 +205,8 @@ impl LogHistogram {
         }
     }
 
-    /// Adds `other`'s counts, total, minimum and maximum to this one (the histograms of two chunks, batches or shards of the same quantity).
+    /// Adds `other`'s counts, total, minimum and maximum to this one (the histograms of two chunks,
+    /// batches or shards of the same quantity).
     pub fn merge(&mut self, other: &LogHistogram) {
         if other.total == 0 {
             return;

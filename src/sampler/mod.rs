@@ -137,7 +137,8 @@ pub struct ObservationModel {
 }
 
 impl ObservationModel {
-    /// The sampling model of `obs` under `plan`: its MFU law, power fraction, peak factor, software efficiency and node scale, ready to draw.
+    /// The sampling model of `obs` under `plan`: its MFU law, power fraction, peak factor, software
+    /// efficiency and node scale, ready to draw.
     pub fn new(plan: &RunPlan, obs: &Observation) -> ObservationModel {
         let mfu = if obs.mfu_low == obs.mfu_high {
             Sampler::Fixed(obs.mfu_low)

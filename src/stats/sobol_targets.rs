@@ -40,7 +40,8 @@ use crate::stop::{Cancelled, Stop};
 pub enum Input {
     /// The published MFU (uniform over its range).
     Mfu,
-    /// The factor on the modelled power ([`crate::sampler::power_fraction`]): the kind's power fraction, the measured power factor, or 1.
+    /// The factor on the modelled power ([`crate::sampler::power_fraction`]): the kind's power
+    /// fraction, the measured power factor, or 1.
     PowerFraction,
     /// `model.peak_factor`.
     PeakFactor,

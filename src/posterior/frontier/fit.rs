@@ -35,7 +35,8 @@ pub struct GroupFit {
     pub pooled: bool,
     /// Observations behind the posterior.
     pub n_observations: usize,
-    /// Posterior of the node's energy per MAC, pJ/MAC, or why its observations contradict each other.
+    /// Posterior of the node's energy per MAC, pJ/MAC, or why its observations contradict each
+    /// other.
     pub posterior: Result<Posterior, Contradiction>,
 }
 

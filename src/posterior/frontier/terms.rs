@@ -115,7 +115,8 @@ pub struct MfuCell {
 }
 
 impl MfuCell {
-    /// The cell of an MFU range (`mfu_low <= mfu_high`, fractions), widened to one lattice step when narrower.
+    /// The cell of an MFU range (`mfu_low <= mfu_high`, fractions), widened to one lattice step
+    /// when narrower.
     pub fn new(mfu_low: f64, mfu_high: f64) -> MfuCell {
         let (a, b) = (-mfu_high.ln(), -mfu_low.ln());
         if b - a < H {

@@ -17,9 +17,12 @@ const PEAK_POINTS: usize = 8;
 /// What kind of evidence a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunKind {
-    /// A published training run: its MFU sits below the limit by the gap `g`, its own inefficiency `w`, and possibly a mislabel.
+    /// A published training run: its MFU sits below the limit by the gap `g`, its own inefficiency
+    /// `w`, and possibly a mislabel.
     Training,
-    /// A matmul benchmark: its gap to the limit follows `model.kinds.matmul_benchmark.software_efficiency`, with no run inefficiency and no mislabel.
+    /// A matmul benchmark: its gap to the limit follows
+    /// `model.kinds.matmul_benchmark.software_efficiency`, with no run inefficiency and no
+    /// mislabel.
     MatmulBenchmark,
 }
 
