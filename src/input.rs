@@ -17,10 +17,10 @@ pub enum InputError {
     /// The path is a folder.
     #[error("is a folder, not a file")]
     Folder,
+    /// The path is a pipe, device or socket.
     #[error(
         "is not a regular file (a pipe, device or socket); save the data to a file and pass that"
     )]
-    /// The path is a pipe, device or socket.
     NotRegular,
     /// The file is larger than [`MAX_INPUT_BYTES`].
     #[error("is larger than the {} GiB an input may be; is it the right file?", MAX_INPUT_BYTES >> 30)]

@@ -238,12 +238,12 @@ impl LogHistogram {
         self.total
     }
 
-    /// Smallest value counted, pJ/MAC; +inf when empty.
+    /// Smallest value counted; +inf when empty.
     pub fn min(&self) -> f64 {
         self.min
     }
 
-    /// Largest value counted, pJ/MAC; -inf when empty.
+    /// Largest value counted; -inf when empty.
     pub fn max(&self) -> f64 {
         self.max
     }
