@@ -64,7 +64,7 @@ pub struct GroupResult {
     pub method: Method,
     /// The node, e.g. `"7nm"` (the reference node for the pooled row).
     pub node: String,
-    /// The precision.
+    /// Number format of the group; each precision is calibrated on its own.
     pub precision: Precision,
     /// Observed on the node, scaled from the pooled row, or pooled.
     pub basis: Basis,
@@ -120,9 +120,9 @@ pub struct AcceleratorResult {
     pub method: Method,
     /// Accelerator id.
     pub accelerator: String,
-    /// The accelerator's node.
+    /// The accelerator's process node, e.g. `"7nm"`.
     pub node: String,
-    /// The precision.
+    /// Precision of the accelerator row (its peak and its energy).
     pub precision: Precision,
     /// What the row reports.
     pub quantity: AcceleratorQuantity,

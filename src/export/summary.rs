@@ -13,11 +13,11 @@ use crate::stats::prior_sensitivity::{PriorRow, PRIOR_DOMINATED_CHANGE};
 /// One node and precision of the headline method (observed or scaled; pooled rows are the
 /// source of the scaled ones, named in their flags).
 pub struct Answer {
-    /// The headline method.
+    /// The headline method ([`headline`]): the frontier when it ran, else the first configured.
     pub method: Method,
-    /// The node.
+    /// Process node, e.g. `"7nm"`.
     pub node: String,
-    /// The precision.
+    /// Number format of the row.
     pub precision: Precision,
     /// Observed on the node, or scaled from the pooled row.
     pub basis: Basis,

@@ -29,7 +29,7 @@ const CHUNK: usize = 8;
 pub struct GroupFit {
     /// The node (the reference node for the pooled group).
     pub node: String,
-    /// The precision.
+    /// Number format of the group's observations.
     pub precision: Precision,
     /// Every observation of the precision, moved to the reference node by its node's scale.
     pub pooled: bool,
@@ -102,9 +102,9 @@ pub struct RunFit {
 pub struct AcceleratorFit {
     /// Accelerator id.
     pub accelerator: String,
-    /// Its node.
+    /// The accelerator's process node.
     pub node: String,
-    /// The precision.
+    /// Number format of the accelerator's observations.
     pub precision: Precision,
     /// Posterior of its own energy `E_a`, pJ/MAC.
     pub energy: Posterior,

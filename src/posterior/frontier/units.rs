@@ -100,9 +100,9 @@ impl RunUnit {
 pub struct AcceleratorUnit {
     /// Accelerator id.
     pub accelerator: String,
-    /// Its node.
+    /// The accelerator's process node.
     pub node: String,
-    /// The precision.
+    /// Number format of the accelerator's observations.
     pub precision: Precision,
     /// `ln(P k / F)` of the spec, pJ/MAC, for its physics limit.
     pub ln_k: f64,
