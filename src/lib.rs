@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+#[allow(missing_docs)] // docs pending: branch `errors` is rewriting error.rs
 pub mod error;
 pub mod fmt;
 pub mod input;
@@ -50,6 +51,7 @@ pub mod calibrate;
 
 pub mod stats;
 
+#[allow(missing_docs)] // docs pending: branch `errors` is rewriting compare/
 pub mod compare;
 
 pub mod export;
@@ -60,4 +62,5 @@ pub mod plot;
 
 pub mod report;
 
+#[allow(missing_docs)] // docs pending: branch `errors` is rewriting app/
 pub mod app;
