@@ -39,7 +39,7 @@ pub struct Summary {
     pub mean: f64,
     /// Posterior standard deviation, pJ/MAC.
     pub sd: f64,
-    /// At the plan's quantile levels.
+    /// Quantiles, pJ/MAC, at the plan's quantile levels.
     pub quantiles: Vec<f64>,
     /// Monte Carlo standard error of each quantile, pJ/MAC, by batch means (see
     /// [`crate::sampler::schedule`]); `None` with fewer than two batches of samples.

@@ -31,7 +31,7 @@ pub struct AcceleratorSpec {
     pub node: String,
     /// Release year.
     pub year: i64,
-    /// Board power, or the measured mean chip power when `power_basis` says so.
+    /// Board power, W, or the measured mean chip power when `power_basis` says so.
     pub tdp_w: f64,
     /// Column `power_basis`: what `tdp_w` is (default `board_tdp`).
     pub power_basis: PowerBasis,

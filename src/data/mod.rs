@@ -204,7 +204,7 @@ pub struct Observation {
     pub mfu_low: f64,
     /// Upper end of the published MFU, >= `mfu_low` (equal for a point value).
     pub mfu_high: f64,
-    /// The accelerator's `tdp_w` (board TDP, or measured chip mean per `power_basis`).
+    /// The accelerator's `tdp_w`, W (board TDP, or measured chip mean per `power_basis`).
     pub power_w: f64,
     /// Whether `power_w` is a board TDP or a measured chip mean.
     pub power_basis: PowerBasis,

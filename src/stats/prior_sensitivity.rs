@@ -48,9 +48,9 @@ pub struct PriorRow {
     pub basis: Basis,
     /// The alternative prior used.
     pub alternative: Alternative,
-    /// Quantiles under the configured prior, at the plan's levels.
+    /// Quantiles under the configured prior, pJ/MAC, at the plan's levels.
     pub baseline: Vec<f64>,
-    /// Quantiles under the alternative; `None` when prior and data do not overlap.
+    /// Quantiles under the alternative, pJ/MAC; `None` when prior and data do not overlap.
     pub quantiles: Option<Vec<f64>>,
 }
 

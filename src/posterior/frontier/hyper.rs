@@ -17,13 +17,13 @@ const TAU_POINTS: usize = 5;
 /// The grid of hyperparameter values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HyperGrid {
-    /// θ, mean log-inefficiency of a run beyond the gap.
+    /// θ, mean log-inefficiency of a run beyond the gap, log units.
     pub theta: Vec<f64>,
     /// κ, shape of its Gamma law.
     pub kappa: Vec<f64>,
-    /// g = -ln(best-run efficiency).
+    /// g = -ln(best-run efficiency), log units, increasing.
     pub gap: Vec<f64>,
-    /// τ, spread of chips' log energies around their node's.
+    /// τ, spread (sd) of chips' log energies around their node's, log units.
     pub tau: Vec<f64>,
 }
 
