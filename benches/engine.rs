@@ -57,7 +57,7 @@ fn sampler(c: &mut Criterion) {
     group.finish();
 
     // The shipped data's mix: one chunk of every observation per iteration, per dispatch path
-    // this CPU has (all give the same bits; see tests/simd_paths.rs).
+    // this CPU has (all give the same bits; see tests/model/simd_paths.rs).
     let models: Vec<ObservationModel> = dataset
         .observations
         .iter()

@@ -56,8 +56,10 @@ pub mod columns {
     pub const BASIS: &str = "basis";
     /// Unit of the row's numbers.
     pub const UNIT: &str = "unit";
-    /// Observations the row rests on.
+    /// Observations at the row's node (0 where the row is scaled from the pooled one).
     pub const N_OBSERVATIONS: &str = "n_observations";
+    /// Observations the row's posterior is built from (the pooled ones for a scaled row).
+    pub const N_OBSERVATIONS_USED: &str = "n_observations_used";
     /// Monte Carlo samples behind the row.
     pub const SAMPLES: &str = "samples";
     /// Posterior mean.
@@ -82,7 +84,7 @@ pub mod columns {
 
 /// `quantiles.csv`'s columns before the quantiles; then the quantile columns, their MCSE
 /// columns and [`columns::STATUS`].
-pub const QUANTILES_LEADING: [&str; 9] = {
+pub const QUANTILES_LEADING: [&str; 10] = {
     use columns::*;
     [
         METHOD,
@@ -91,6 +93,7 @@ pub const QUANTILES_LEADING: [&str; 9] = {
         BASIS,
         UNIT,
         N_OBSERVATIONS,
+        N_OBSERVATIONS_USED,
         SAMPLES,
         MEAN,
         SD,

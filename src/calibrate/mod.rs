@@ -180,12 +180,17 @@ pub fn calibrate(
                         let summary = summarize(&scaled, &levels, &batch_q);
                         (scaled, summary)
                     });
-                    (Basis::Scaled, pooled_members.len(), outcome)
+                    (Basis::Scaled, 0, outcome)
                 } else {
                     let outcome = group(
                         &engine, &hists, obs, &members, method, false, &levels, &batches,
                     );
                     (Basis::Observed, members.len(), outcome)
+                };
+                let used = if basis == Basis::Scaled {
+                    pooled_members.len()
+                } else {
+                    n
                 };
                 groups.push(GroupResult {
                     method,
@@ -193,7 +198,8 @@ pub fn calibrate(
                     precision,
                     basis,
                     n_observations: n,
-                    samples: n as u64 * per_obs,
+                    n_observations_used: used,
+                    samples: used as u64 * per_obs,
                     outcome,
                 });
             }
@@ -207,6 +213,7 @@ pub fn calibrate(
                 precision,
                 basis: Basis::Pooled,
                 n_observations: pooled_members.len(),
+                n_observations_used: pooled_members.len(),
                 samples: pooled_members.len() as u64 * per_obs,
                 outcome: pooled.map(|p| {
                     let p = NodePosterior::Direct(p);

@@ -27,24 +27,29 @@ fn quadrature_groups(
     levels: &[f64],
     per_obs: u64,
 ) -> Vec<GroupResult> {
-    let group =
-        |node: &str, precision, basis, n: usize, p: Result<NodePosterior, Contradiction>| {
-            GroupResult {
-                method,
-                node: node.to_string(),
-                precision,
-                basis,
-                n_observations: n,
-                samples: n as u64 * per_obs,
-                outcome: p.map(|p| {
-                    let s = Summary {
-                        mcse: vec![Some(0.0); levels.len()],
-                        ..summarize(&p, levels, &[])
-                    };
-                    (p, s)
-                }),
-            }
-        };
+    // `n` observations at the node, `used` behind the posterior (the pooled ones when scaled).
+    let group = |node: &str,
+                 precision,
+                 basis,
+                 (n, used): (usize, usize),
+                 p: Result<NodePosterior, Contradiction>| {
+        GroupResult {
+            method,
+            node: node.to_string(),
+            precision,
+            basis,
+            n_observations: n,
+            n_observations_used: used,
+            samples: used as u64 * per_obs,
+            outcome: p.map(|p| {
+                let s = Summary {
+                    mcse: vec![Some(0.0); levels.len()],
+                    ..summarize(&p, levels, &[])
+                };
+                (p, s)
+            }),
+        }
+    };
     let mut out = Vec::new();
     for r in rows {
         let (n_pooled, pooled) = r.pooled;
@@ -55,14 +60,14 @@ fn quadrature_groups(
                         node,
                         r.precision,
                         Basis::Observed,
-                        *n,
+                        (*n, *n),
                         p.clone().map(NodePosterior::Direct),
                     ),
                     None => group(
                         &scale.node,
                         r.precision,
                         Basis::Scaled,
-                        n_pooled,
+                        (0, n_pooled),
                         pooled.clone().map(|p| NodePosterior::Scaled {
                             pooled: p,
                             kernel: ScaleKernel::new(&scale.scale),
@@ -75,7 +80,7 @@ fn quadrature_groups(
             &plan.reference_node,
             r.precision,
             Basis::Pooled,
-            n_pooled,
+            (n_pooled, n_pooled),
             pooled.map(NodePosterior::Direct),
         ));
     }

@@ -68,9 +68,13 @@ pub struct GroupResult {
     pub precision: Precision,
     /// Observed on the node, scaled from the pooled row, or pooled.
     pub basis: Basis,
-    /// Observations behind the posterior.
+    /// Observations at this node: 0 for a scaled (extrapolated) row; for the pooled row,
+    /// every observation of the precision.
     pub n_observations: usize,
-    /// Monte Carlo samples behind the posterior: `n_observations` times samples per observation.
+    /// Observations the row's posterior is built from: `n_observations` for observed and
+    /// pooled rows, the pooled row's for a scaled row.
+    pub n_observations_used: usize,
+    /// Monte Carlo samples behind the row (of the observations used).
     pub samples: u64,
     /// The posterior and its numbers, or why the observations contradict each other.
     pub outcome: Result<(NodePosterior, Summary), Contradiction>,

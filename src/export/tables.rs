@@ -54,6 +54,7 @@ pub fn quantiles_csv(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
             g.basis.name().to_string(),
             ENERGY_UNIT.to_string(),
             g.n_observations.to_string(),
+            g.n_observations_used.to_string(),
             g.samples.to_string(),
         ];
         match &g.outcome {

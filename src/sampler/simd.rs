@@ -11,7 +11,7 @@
 //! the same order on every element: Rust never contracts `a * b + c` into a fused
 //! multiply-add (LLVM's `fp-contract` is off for Rust), nothing here calls `mul_add`, no
 //! horizontal reduction of floating-point sums is reordered (minima and maxima are exact in
-//! any order), and no libm function is called. `tests/simd_paths.rs` forces every available
+//! any order), and no libm function is called. `tests/model/simd_paths.rs` forces every available
 //! path and compares histograms bit for bit.
 //!
 //! * [`Lanes`]: [`LANES`] independent xoshiro256++ generators in structure-of-arrays form, so

@@ -142,3 +142,39 @@ fn without_the_frontier_the_first_method_is_quoted() {
         num(group_row(&quantiles, "bound", "4nm", "observed"), "q0.5"),
     );
 }
+
+/// Issue 14: a scaled row counts the observations at its node (none) and names the pooled
+/// count in its own column, for every method; observed and pooled rows use what they count.
+#[test]
+fn scaled_rows_count_no_observations_and_say_how_many_they_rest_on() {
+    let f = fixture();
+    let out = f.run(&["--samples", "20000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = read_rows(&f.path("out/quantiles.csv"));
+    for method in ["frontier", "bound"] {
+        let scaled = group_row(&rows, method, "5nm", "scaled");
+        assert_eq!(scaled["n_observations"], "0", "{method}");
+        assert_eq!(
+            scaled["n_observations_used"], "3",
+            "{method}: every bf16 run"
+        );
+        let pooled = group_row(&rows, method, "4nm", "pooled");
+        assert_eq!(pooled["n_observations"], "3", "{method}");
+        assert_eq!(pooled["n_observations_used"], "3", "{method}");
+        let h100 = group_row(&rows, method, "4nm", "observed");
+        assert_eq!(h100["n_observations"], "2", "{method}: the two H100 runs");
+        assert_eq!(h100["n_observations_used"], "2", "{method}");
+        // Samples are those of the observations used.
+        assert_eq!(num(scaled, "samples"), 3.0 * 20000.0, "{method}");
+    }
+    let md = std::fs::read_to_string(f.path("out/summary.md")).unwrap();
+    let row = table(&md)
+        .into_iter()
+        .find(|r| r.values().any(|v| v == "5nm"))
+        .expect("a 5nm row");
+    assert!(
+        row.values()
+            .any(|v| v.contains("extrapolated from pooled 4nm bf16 (3 obs)")),
+        "{row:?}"
+    );
+}
