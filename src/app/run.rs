@@ -291,12 +291,20 @@ fn execute(
             samples_per_observation: total,
             first_chunk,
             shard: Shard::WHOLE,
+            keep_batches: plan.needs_batch_means(),
         };
         let round =
             sample_pass(&pool, &models, plan.seed, schedule, options).map_err(|_| interrupted())?;
         state.absorb(round).map_err(anyhow::Error::msg)?;
         rounds += 1;
-        let merged = state.merged_all();
+        // Without batch means the state holds each observation's histograms once, in batch 0:
+        // take them rather than copy them (100,000 observations would hold two sets).
+        let keep_batches = plan.needs_batch_means();
+        let merged = if keep_batches {
+            state.merged_all()
+        } else {
+            state.take_merged()
+        };
         let calibration = pool
             .install(|| calibrate::calibrate(&plan, &dataset, &state, &merged, stop))
             .map_err(|_| interrupted())?;
@@ -308,6 +316,9 @@ fn execute(
         };
         if worst <= target || total >= MAX_SAMPLES_PER_OBSERVATION {
             break (calibration, merged);
+        }
+        if !keep_batches {
+            state.put_back(merged);
         }
         // The standard error falls as 1/sqrt(n): aim 10 % past the predicted size, growing
         // between 1.5x and 8x per round.

@@ -64,6 +64,7 @@ pub fn run_shard(prepared: Prepared, options: &RunOptions) -> Result<String> {
     let models = calibrate::models(&plan, &dataset);
     let schedule = Schedule {
         shard,
+        keep_batches: plan.needs_batch_means(),
         ..Schedule::whole(plan.samples_per_observation)
     };
     let start = Instant::now();

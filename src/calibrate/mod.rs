@@ -110,7 +110,8 @@ pub fn calibrate(
     let batches = Some(hists.filled_batches())
         .filter(|b| b.len() >= 2)
         .unwrap_or_default();
-    let per_obs = state.samples_per_observation();
+    // From the merged histograms: `state` may have lent them out ([`SampleState::take_merged`]).
+    let per_obs = merged.first().map_or(0, |m| m.bound.total());
 
     let mut groups = Vec::new();
     let (frontier_fit, frontier_alternatives) = if plan.methods.contains(&Method::Frontier) {

@@ -158,6 +158,13 @@ impl RunPlan {
     pub fn node_scale(&self, node: &str) -> Option<&Dist> {
         self.nodes.iter().find(|n| n.node == node).map(|n| &n.scale)
     }
+
+    /// Whether the sampler must keep its batches apart: only the `efficiency` method's
+    /// standard errors come from batch means (the frontier and the bound are quadratures with
+    /// no Monte Carlo error), so without it each observation keeps one set of histograms.
+    pub fn needs_batch_means(&self) -> bool {
+        self.methods.contains(&Method::Efficiency)
+    }
 }
 
 /// Reads, parses and resolves a config file.

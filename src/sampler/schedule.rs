@@ -15,7 +15,10 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{Accumulators, Cancelled, Control, ObservationModel, SampleState, CHUNK_SAMPLES};
+use super::{
+    Accumulators, Cancelled, Control, ObservationModel, ObservationSamples, SampleState,
+    CHUNK_SAMPLES,
+};
 
 /// Batches per observation for the batch-means standard error.
 pub const BATCHES: usize = 16;
@@ -65,6 +68,11 @@ pub struct Schedule {
     pub first_chunk: u64,
     /// The part of the chunks this pass samples.
     pub shard: Shard,
+    /// Keep each batch's histograms apart (for batch-means standard errors), or merge an
+    /// observation's batches as soon as they are drawn. Merged, an observation holds one set
+    /// of histograms whatever the sample count, not [`BATCHES`]; the merged histograms are
+    /// the same either way (counts add exactly), so only the standard errors need them apart.
+    pub keep_batches: bool,
 }
 
 impl Schedule {
@@ -74,6 +82,7 @@ impl Schedule {
             samples_per_observation,
             first_chunk: 0,
             shard: Shard::WHOLE,
+            keep_batches: true,
         }
     }
 
@@ -118,41 +127,67 @@ pub fn sample(
     schedule: Schedule,
     control: Control,
 ) -> Result<SampleState, Cancelled> {
-    let tasks: Vec<(usize, usize)> = (0..models.len())
-        .flat_map(|i| (0..BATCHES).map(move |b| (i, b)))
-        .filter(|&(_, b)| schedule.chunks(b).next().is_some())
-        .collect();
-    // One task per job (tasks differ in cost: an observation at the reference node bins two
-    // values per sample, others four), so idle workers always find one to steal; each worker
-    // keeps one dense accumulator for all its tasks.
-    let results: Vec<_> = tasks
-        .par_iter()
-        .with_max_len(1)
-        .map(|&(i, b)| {
-            ACCUMULATORS.with(|acc| {
-                let acc = &mut *acc.borrow_mut();
-                for chunk in schedule.chunks(b) {
-                    if control.cancelled() {
-                        break;
-                    }
-                    let len = schedule.chunk_len(chunk);
-                    models[i].sample_chunk(acc, seed, chunk, len);
-                    if let Some(report) = control.on_chunk {
-                        report(len);
-                    }
+    // One (observation, batch) task per job (tasks differ in cost: an observation at the
+    // reference node bins two values per sample, others four), so idle workers always find one
+    // to steal; each worker keeps one dense accumulator for all its tasks.
+    let task = |i: usize, b: usize| -> ObservationSamples {
+        ACCUMULATORS.with(|acc| {
+            let acc = &mut *acc.borrow_mut();
+            for chunk in schedule.chunks(b) {
+                if control.cancelled() {
+                    break;
                 }
-                (i, b, acc.take(&models[i]))
-            })
+                let len = schedule.chunk_len(chunk);
+                models[i].sample_chunk(acc, seed, chunk, len);
+                if let Some(report) = control.on_chunk {
+                    report(len);
+                }
+            }
+            acc.take(&models[i])
         })
-        .collect();
+    };
+    let filled = |b: &usize| schedule.chunks(*b).next().is_some();
+    let mut state = SampleState::new(models.len());
+    if schedule.keep_batches {
+        let tasks: Vec<(usize, usize)> = (0..models.len())
+            .flat_map(|i| (0..BATCHES).map(move |b| (i, b)))
+            .filter(|(_, b)| filled(b))
+            .collect();
+        let results: Vec<_> = tasks
+            .par_iter()
+            .with_max_len(1)
+            .map(|&(i, b)| (i, b, task(i, b)))
+            .collect();
+        // Move each task's histograms into place, so the results and the state never both
+        // hold a copy.
+        for (i, b, samples) in results {
+            state.batches[i][b] = samples;
+        }
+    } else {
+        // Each observation's batches are merged as they finish (exact integer sums, so the
+        // order of the reduction cannot change a count), into batch 0: at most a few tasks'
+        // histograms are alive beside the merged ones.
+        let merged: Vec<ObservationSamples> = (0..models.len())
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|i| {
+                (0..BATCHES)
+                    .into_par_iter()
+                    .with_max_len(1)
+                    .filter(filled)
+                    .map(|b| task(i, b))
+                    .reduce(ObservationSamples::default, |mut a, b| {
+                        a.merge(&b);
+                        a
+                    })
+            })
+            .collect();
+        for (batches, samples) in state.batches.iter_mut().zip(merged) {
+            batches[0] = samples;
+        }
+    }
     if control.cancelled() {
         return Err(Cancelled);
-    }
-    // Each (observation, batch) is one task per pass: move its histograms into place, so the
-    // results and the state never both hold a copy.
-    let mut state = SampleState::new(models.len());
-    for (i, b, samples) in results {
-        state.batches[i][b] = samples;
     }
     Ok(state)
 }
@@ -194,6 +229,44 @@ mod tests {
             .unwrap();
         assert_eq!(rounds, whole);
         assert_eq!(whole.merged(0).bound.total(), samples);
+    }
+
+    #[test]
+    fn merged_batches_hold_exactly_the_kept_batches_sum_in_batch_0() {
+        let models = vec![model(), model(), model()];
+        let samples = 20 * CHUNK_SAMPLES + 77;
+        let kept = sample(&models, 9, Schedule::whole(samples), Control::default()).unwrap();
+        let merged_as_drawn = Schedule {
+            keep_batches: false,
+            ..Schedule::whole(samples)
+        };
+        let mut merged = sample(&models, 9, merged_as_drawn, Control::default()).unwrap();
+        assert!(
+            kept.batches[0][1].bound.total() > 0,
+            "the kept state has several batches"
+        );
+        for i in 0..models.len() {
+            assert!(merged.batches[i][1..].iter().all(|s| s.bound.total() == 0));
+            assert_eq!(merged.batches[i][0], kept.merged(i));
+        }
+        // Sharded and merged as drawn, the shards still add up to the single run.
+        let mut sharded = SampleState::new(models.len());
+        for index in 0..3 {
+            let s = Schedule {
+                shard: Shard { index, count: 3 },
+                ..merged_as_drawn
+            };
+            sharded
+                .merge(&sample(&models, 9, s, Control::default()).unwrap())
+                .unwrap();
+        }
+        assert_eq!(sharded, merged);
+        // Taking the histograms out lends them without a copy, and puts them back unchanged.
+        let taken = merged.take_merged();
+        assert_eq!(merged.samples_per_observation(), 0);
+        assert_eq!(taken, kept.merged_all());
+        merged.put_back(taken);
+        assert_eq!(merged.merged_all(), kept.merged_all());
     }
 
     #[test]

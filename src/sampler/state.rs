@@ -58,6 +58,27 @@ impl SampleState {
         (0..self.batches.len()).map(|i| self.merged(i)).collect()
     }
 
+    /// Every observation's histograms, taken out of a state whose batches were merged as
+    /// they were drawn ([`super::Schedule::keep_batches`] false: all in batch 0), leaving it
+    /// empty; [`SampleState::put_back`] undoes it. No copy: a run of 100,000 observations
+    /// holds one set of histograms, not two.
+    pub fn take_merged(&mut self) -> Vec<ObservationSamples> {
+        self.batches
+            .iter_mut()
+            .map(|b| {
+                debug_assert!(b[1..].iter().all(|s| s.bound.total() == 0));
+                std::mem::take(&mut b[0])
+            })
+            .collect()
+    }
+
+    /// Puts back what [`SampleState::take_merged`] took.
+    pub fn put_back(&mut self, merged: Vec<ObservationSamples>) {
+        for (b, m) in self.batches.iter_mut().zip(merged) {
+            b[0] = m;
+        }
+    }
+
     /// All batches of observation `i` together.
     pub fn merged(&self, i: usize) -> ObservationSamples {
         let mut all = ObservationSamples::default();
