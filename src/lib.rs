@@ -9,7 +9,8 @@
 //! Each module imports only modules below it (checked by `tests/architecture.rs`; the map is
 //! docs/architecture.md):
 //!
-//! 1. Foundations: [`error`] (located problems), [`fmt`] (how numbers are written), [`units`]
+//! 1. Foundations: [`error`] (the library's [`error::Error`] and located input problems, below
+//!    the other foundations), [`fmt`] (how numbers are written), [`units`]
 //!    (the one place units convert), [`stop`] (cooperative cancellation), [`input`] (reading
 //!    input files safely), [`suggest`] ("did you mean"), [`schema`] (every results file and column name, once).
 //! 2. [`dist`]: the probability library (laws, densities, hot-loop draws, `fast_exp`).

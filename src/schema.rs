@@ -5,7 +5,7 @@
 //! Quantile columns are the plan's level labels (`q0.05`, `q0.5`, ...), and `mcse_` + a label
 //! for their Monte Carlo standard errors ([`mcse_column`]).
 
-/// Every file a results folder may hold, and nothing else: a folder holding only these (and
+/// Every file a results or shard folder may hold, and nothing else: a folder holding only these (and
 /// an mfucal manifest) is mfucal's to replace ([`crate::output::folder`]).
 pub mod files {
     /// Posterior quantiles per method, node and precision.
@@ -28,6 +28,13 @@ pub mod files {
     pub const POSTERIOR_SVG: &str = "posterior.svg";
     /// Every observation's bound.
     pub const OBSERVATIONS_SVG: &str = "observations.svg";
+    /// pJ/MAC against process node, with the references.
+    pub const NODES_SVG: &str = "nodes.svg";
+    /// Threads, run time and speed: kept out of the manifest so that regenerating unchanged
+    /// inputs leaves the committed results unchanged (git-ignored).
+    pub const TIMING: &str = "timing.json";
+    /// A shard's sampler state (`run --shard K/N`), which `mfucal merge` adds up.
+    pub const STATE: &str = "state.bin";
 
     /// Every file above.
     pub const ALL: &[&str] = &[
@@ -41,6 +48,9 @@ pub mod files {
         SUMMARY,
         POSTERIOR_SVG,
         OBSERVATIONS_SVG,
+        NODES_SVG,
+        TIMING,
+        STATE,
     ];
 }
 

@@ -4,10 +4,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A computation was stopped because a stop was requested ([`Stop::check`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("interrupted before the computation finished")]
-pub struct Cancelled;
+pub use crate::error::Cancelled;
 
 /// A flag to poll, or none (never stop).
 #[derive(Debug, Default, Clone, Copy)]

@@ -5,8 +5,25 @@
 //! multiply-add) as **two** floating-point operations; the convention is the run's
 //! `flops_per_mac` (config key `units.flops_per_mac`), never a bare `2` in the code.
 
+use crate::error::BadValue;
+
 /// The vendor convention: one fused multiply-add is a multiply and an add.
 pub const DEFAULT_FLOPS_PER_MAC: f64 = 2.0;
+
+/// Operations in one fused multiply-add: a multiply and an add. Energies quoted per fused MAC
+/// (Horowitz's "16-bit FP MULT + ADD") are per this many operations, whatever the run's
+/// `flops_per_mac` says a "MAC" is.
+pub const OPS_PER_FUSED_MAC: f64 = 2.0;
+
+/// Converts an energy per FLOP (the seed analysis' figures) to the run's pJ per MAC.
+pub fn pj_per_mac_from_pj_per_flop(pj_per_flop: f64, flops_per_mac: f64) -> f64 {
+    pj_per_flop * flops_per_mac
+}
+
+/// Converts an energy per fused multiply-add (circuit figures) to the run's pJ per MAC.
+pub fn pj_per_mac_from_pj_per_fused_mac(pj_per_fused_mac: f64, flops_per_mac: f64) -> f64 {
+    pj_per_mac_from_pj_per_flop(pj_per_fused_mac / OPS_PER_FUSED_MAC, flops_per_mac)
+}
 
 /// Picojoules in one joule.
 pub const PJ_PER_J: f64 = 1e12;
@@ -50,6 +67,15 @@ mod tests {
     }
 
     #[test]
+    fn per_flop_and_per_fused_mac_figures_convert_to_the_runs_mac() {
+        assert!((pj_per_mac_from_pj_per_flop(1.65, 2.0) - 3.3).abs() < 1e-12);
+        assert!((pj_per_mac_from_pj_per_flop(1.65, 1.0) - 1.65).abs() < 1e-12);
+        // 1.5 pJ per fused FP16 MAC is 0.75 pJ per FLOP.
+        assert!((pj_per_mac_from_pj_per_fused_mac(1.5, 2.0) - 1.5).abs() < 1e-12);
+        assert!((pj_per_mac_from_pj_per_fused_mac(1.5, 1.0) - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
     fn sustainable_tflops_inverts_pj_per_mac() {
         let e = pj_per_mac(700.0, peak_flops_per_s(989.4), 2.0);
         assert!((sustainable_tflops(700.0, e, 2.0) - 989.4).abs() < 1e-9);
@@ -59,7 +85,7 @@ mod tests {
 /// A count typed on the command line: `30000000`, `3e7` or `3.5e6`, whenever it is a whole
 /// number (the README writes `1e6`). Decoded exactly in decimal, not through `f64`, so a
 /// 20-digit seed keeps every digit and `1.5` or `1e30` are refused, never rounded.
-pub fn parse_count(s: &str) -> Result<u64, String> {
+pub fn parse_count(s: &str) -> Result<u64, BadValue> {
     let t = s.trim();
     let (mantissa, exponent) = match t.find(['e', 'E']) {
         Some(i) => (&t[..i], &t[i + 1..]),
@@ -69,7 +95,7 @@ pub fn parse_count(s: &str) -> Result<u64, String> {
     let digits = format!("{whole}{fraction}");
     let bad = || format!("'{s}' is not a whole number; write e.g. 3000000 or 3e6");
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
+        return Err(BadValue(bad()));
     }
     let exponent: i64 = exponent
         .strip_prefix('+')
@@ -89,20 +115,20 @@ pub fn parse_count(s: &str) -> Result<u64, String> {
     for b in significant.bytes() {
         value = value * 10 + u128::from(b - b'0');
         if value > u128::from(u64::MAX) {
-            return Err(out_of_range());
+            return Err(BadValue(out_of_range()));
         }
     }
     if value == 0 {
         return Ok(0);
     }
     if shift < 0 {
-        return Err(bad());
+        return Err(BadValue(bad()));
     }
     while shift > 0 {
         value *= 10;
         shift -= 1;
         if value > u128::from(u64::MAX) {
-            return Err(out_of_range());
+            return Err(BadValue(out_of_range()));
         }
     }
     Ok(value as u64)

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 
 /// The library's top-level modules, from the bottom of the pipeline up.
 const LAYERS: &[&[&str]] = &[
-    &[
-        "error", "fmt", "units", "stop", "input", "suggest", "schema",
-    ],
+    &["error"],
+    &["fmt", "units", "stop", "input", "suggest", "schema"],
     &["dist"],
     &["config"],
     &["data"],

@@ -1,6 +1,6 @@
 //! `mfucal diff OLD NEW`: what changed between two results folders or git revisions of one.
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::compare::{self, Snapshot};
 use crate::export::{self, Format};

@@ -1,5 +1,12 @@
-//! `mfucal import-epoch ml_hardware.csv [--out datasets/accelerators.csv] [--replace]`: add
-//! accelerators from Epoch AI's hardware CSV to our accelerators dataset.
+//! `mfucal import-epoch ml_hardware.csv [--out datasets/accelerators.csv] [--write]
+//! [--replace]`: add accelerators from Epoch AI's hardware CSV to our accelerators dataset.
+//!
+//! Without `--write` it is a preview: it reports what it would add, replace and hold back,
+//! and writes nothing. New rows that look like a chip the dataset already has are held back
+//! even with `--write` ([`suspicions`]): the same TDP and peak as another accelerator, a
+//! similar name ([`similar_ids`]), or a node that disagrees with the chip's existing rows.
+//! Tie such a row to the existing one by putting Epoch's name in that row's `epoch_name`
+//! column, or add it by hand.
 //!
 //! Rows are matched to the dataset by `(accelerator, precision)`; the accelerator id is the
 //! one of an existing row whose `epoch_name` column holds Epoch's hardware name, else the id
@@ -11,13 +18,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Error, Result};
 
 use super::run::Interrupted;
 use crate::data::epoch::{self, ImportedRow};
 use crate::data::PowerBasis;
 use crate::output::{self, folder};
-use crate::stop::{Cancelled, Stop};
+use crate::stop::Stop;
 
 /// Columns of a dataset file the import creates.
 pub const NEW_FILE_COLUMNS: [&str; 12] = [
@@ -35,15 +42,33 @@ pub const NEW_FILE_COLUMNS: [&str; 12] = [
     "epoch_name",
 ];
 
+/// Whether an import writes, and whether it rewrites rows that disagree with Epoch.
+pub trait WriteChoice {
+    /// Write the file (else only preview).
+    fn write(&self) -> bool;
+    /// Rewrite existing rows that disagree with Epoch.
+    fn replace(&self) -> bool;
+}
+
+/// `replace` alone: an import that writes, rewriting disagreeing rows when `true`.
+impl WriteChoice for bool {
+    fn write(&self) -> bool {
+        true
+    }
+    fn replace(&self) -> bool {
+        *self
+    }
+}
+
 /// What `import-epoch` was asked to do.
 #[derive(Debug, Clone)]
-pub struct ImportOptions {
+pub struct ImportOptions<W = bool> {
     /// Epoch's `ml_hardware.csv`.
     pub epoch_csv: PathBuf,
     /// Our accelerators dataset; created when missing.
     pub out: PathBuf,
-    /// Rewrite existing rows that disagree with Epoch.
-    pub replace: bool,
+    /// Write, and rewrite existing rows that disagree with Epoch ([`WriteChoice`]).
+    pub replace: W,
     /// Set by Ctrl-C / SIGTERM: the import stops with nothing written.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -72,7 +97,7 @@ fn read_dataset(path: &Path) -> Result<Option<Dataset>> {
     let bytes = match crate::input::read_input(path) {
         Ok(b) => b,
         Err(crate::input::InputError::Missing(_)) => return Ok(None),
-        Err(e) => anyhow::bail!("{} {e}", path.display()),
+        Err(e) => return Err(Error::Refused(format!("{} {e}", path.display()))),
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -186,14 +211,88 @@ fn record(header: &[String], row: &ImportedRow) -> Vec<u8> {
     w.into_inner().expect("in memory")
 }
 
-/// Reads Epoch's file, merges it into the dataset, writes it (atomically) when anything is
-/// added or replaced, and reports every row's fate.
-pub fn import_epoch(options: &ImportOptions) -> Result<String> {
+/// Lower-case id tokens that do not tell chips apart: makers' and product-line names, and
+/// memory sizes (`80gb`).
+fn core_id(id: &str) -> String {
+    const NOISE: [&str; 7] = [
+        "nvidia", "tesla", "amd", "instinct", "google", "intel", "cloud",
+    ];
+    id.split('-')
+        .filter(|t| !NOISE.contains(t))
+        .filter(|t| {
+            !(t.ends_with("gb")
+                && t.len() > 2
+                && t[..t.len() - 2].bytes().all(|b| b.is_ascii_digit()))
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Two ids that name the same chip in different words: equal once maker names and memory
+/// sizes are dropped, or one the other plus a suffix within the same first word
+/// (`tesla-v100-sxm2` and `v100-sxm2`; `h100-sxm5-80gb` and `h100-sxm`).
+pub fn similar_ids(a: &str, b: &str) -> bool {
+    let (a, b) = (core_id(a), core_id(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let first = |s: &str| s.split('-').next().unwrap_or("").to_string();
+    a == b || (first(&a) == first(&b) && (a.starts_with(&b) || b.starts_with(&a)))
+}
+
+/// Why a new row may be a chip the dataset already has, or contradict it: each reason names
+/// the existing row and its line. Empty when the row is new and consistent.
+fn suspicions(r: &ImportedRow, rows: &[Existing], out_name: &str) -> Vec<String> {
+    let mut why = Vec::new();
+    // The same chip's other precisions, under the same id.
+    if let Some(e) = rows
+        .iter()
+        .find(|e| e.accelerator == r.accelerator && e.node != r.node)
+    {
+        why.push(format!(
+            "node {} disagrees with {} {} at {} ({out_name}:{})",
+            r.node, e.accelerator, e.precision, e.node, e.line
+        ));
+    }
+    let mut named: Vec<&str> = Vec::new();
+    for e in rows.iter().filter(|e| e.accelerator != r.accelerator) {
+        if named.contains(&e.accelerator.as_str()) {
+            continue;
+        }
+        let same_figures = e.precision == r.precision.name()
+            && e.tdp_w.is_some_and(|t| close(t, r.tdp_w))
+            && e.peak.is_some_and(|p| close(p, r.dense_peak_tflops));
+        let similar = similar_ids(&e.accelerator, &r.accelerator);
+        if !(same_figures || similar) {
+            continue;
+        }
+        named.push(&e.accelerator);
+        let mut reason = format!(
+            "may duplicate {} ({out_name}:{}): {}",
+            e.accelerator,
+            e.line,
+            match (similar, same_figures) {
+                (true, true) => "similar name, same TDP and peak",
+                (true, false) => "similar name",
+                _ => "same TDP and peak",
+            }
+        );
+        if e.node != r.node {
+            let _ = write!(reason, "; node {} there, {} in Epoch", e.node, r.node);
+        }
+        why.push(reason);
+    }
+    why
+}
+
+/// Reads Epoch's file, merges it into the dataset, writes it (atomically) when asked to and
+/// anything is added or replaced, and reports every row's fate.
+pub fn import_epoch<W: WriteChoice>(options: &ImportOptions<W>) -> Result<String> {
     let imported = epoch::read(&options.epoch_csv)?;
     // Held from reading the dataset to writing it, so two imports cannot lose each other's
     // rows; under it, temporary files of killed imports are removed.
     let stop = Stop::on(options.cancel.as_deref());
-    let _lock = folder::lock(&options.out, true, stop).map_err(|e| match e.is::<Cancelled>() {
+    let _lock = folder::lock(&options.out, true, stop).map_err(|e| match e.is_cancelled() {
         true => Interrupted {
             out_dir: options.out.clone(),
         }
@@ -211,6 +310,7 @@ pub fn import_epoch(options: &ImportOptions) -> Result<String> {
     );
     let rows: &[Existing] = existing.as_ref().map_or(&[], |d| &d.rows);
     let mut added: Vec<&ImportedRow> = Vec::new();
+    let mut held: Vec<(&ImportedRow, Vec<String>)> = Vec::new();
     let mut unchanged = 0;
     let mut disagree: Vec<String> = Vec::new();
     let mut replacements: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
@@ -227,7 +327,12 @@ pub fn import_epoch(options: &ImportOptions) -> Result<String> {
             .iter()
             .find(|e| e.accelerator == r.accelerator && e.precision == r.precision.name());
         let Some(e) = matching else {
-            added.push(r);
+            let why = suspicions(r, rows, &out_name);
+            if why.is_empty() {
+                added.push(r);
+            } else {
+                held.push((r, why));
+            }
             continue;
         };
         let diffs = differences(e, r);
@@ -244,7 +349,7 @@ pub fn import_epoch(options: &ImportOptions) -> Result<String> {
             diffs.join("; ")
         );
         disagree.push(what);
-        if options.replace {
+        if options.replace.replace() {
             replacements.push((e.bytes.clone(), record(&header, r)));
         }
     }
@@ -274,11 +379,12 @@ pub fn import_epoch(options: &ImportOptions) -> Result<String> {
         }
         .into());
     }
-    if changed {
+    let written = changed && options.replace.write();
+    if written {
         output::write_file(&options.out, &bytes)?;
     }
     Ok(report(
-        options, &imported, &added, unchanged, &disagree, changed,
+        options, &imported, &added, &held, unchanged, &disagree, changed,
     ))
 }
 
@@ -291,16 +397,22 @@ fn record_of_header(header: &[String]) -> Vec<u8> {
     w.into_inner().expect("in memory")
 }
 
-fn report(
-    options: &ImportOptions,
+fn report<W: WriteChoice>(
+    options: &ImportOptions<W>,
     imported: &epoch::EpochImport,
     added: &[&ImportedRow],
+    held: &[(&ImportedRow, Vec<String>)],
     unchanged: usize,
     disagree: &[String],
     changed: bool,
 ) -> String {
     let out = options.out.display();
+    let write = options.replace.write();
+    let replace = options.replace.replace();
     let mut s = String::new();
+    if !write {
+        let _ = writeln!(s, "preview: nothing is written without --write");
+    }
     let _ = writeln!(
         s,
         "read {} hardware rows from {}: {} rows of our schema (dense peaks, one per precision)",
@@ -312,7 +424,8 @@ fn report(
     ids.dedup();
     let _ = writeln!(
         s,
-        "added {} rows to {out}{}",
+        "{} {} rows to {out}{}",
+        if write { "added" } else { "would add" },
         added.len(),
         if ids.is_empty() {
             String::new()
@@ -333,11 +446,48 @@ fn report(
         );
     }
     let _ = writeln!(s, "unchanged: {unchanged} rows already in {out} agree");
+    if !held.is_empty() {
+        let _ = writeln!(
+            s,
+            "held back: {} rows that may be a chip {out} already has, or contradict it; not written \
+             (if it is the same chip, put Epoch's name in that row's epoch_name column; else add it by hand):",
+            held.len()
+        );
+        for (r, why) in held {
+            let _ = writeln!(
+                s,
+                "  {} {} {} (Epoch {}:{}): {}",
+                r.accelerator,
+                r.precision.name(),
+                r.node,
+                options.epoch_csv.display(),
+                r.line,
+                why.join("; ")
+            );
+        }
+    }
+    if !imported.left_out.is_empty() {
+        let _ = writeln!(
+            s,
+            "left out {} precisions the chips do not have:",
+            imported.left_out.len()
+        );
+        for k in &imported.left_out {
+            let _ = writeln!(
+                s,
+                "  {}:{}: {}: {}",
+                options.epoch_csv.display(),
+                k.line,
+                k.name,
+                k.why
+            );
+        }
+    }
     if !disagree.is_empty() {
-        let verb = if options.replace {
-            "replaced from Epoch"
-        } else {
-            "kept as they are (--replace overwrites them)"
+        let verb = match (replace, write) {
+            (true, true) => "replaced from Epoch",
+            (true, false) => "would be replaced from Epoch",
+            _ => "kept as they are (--replace overwrites them)",
         };
         let _ = writeln!(s, "disagree with Epoch: {} rows, {verb}:", disagree.len());
         for d in disagree {
@@ -357,10 +507,15 @@ fn report(
             );
         }
     }
-    if changed {
+    if changed && write {
         let _ = writeln!(
             s,
             "wrote {out}; next: add any new node to the config's [nodes], then run `mfucal validate`"
+        );
+    } else if changed {
+        let _ = writeln!(
+            s,
+            "nothing written; run again with --write to write these changes to {out}"
         );
     } else {
         let _ = writeln!(s, "nothing to write; {out} is unchanged");

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Result};
+use crate::error::{BadValue, Error, Result};
 
 use crate::calibrate::{energy_bound, physics_limit};
 use crate::config::plan::check_flops_per_mac;
@@ -29,7 +29,7 @@ pub fn limit(
     let plan = config::load(config_path, &Overrides::default())?;
     let dataset = Dataset::load(&plan)?;
     let k = match flops_per_mac {
-        Some(k) => check_flops_per_mac(k).map_err(|m| anyhow!("--flops-per-mac {m}"))?,
+        Some(k) => check_flops_per_mac(k)?,
         None => plan.flops_per_mac,
     };
     let Some(spec) = dataset.accelerator(accelerator, precision) else {
@@ -40,21 +40,21 @@ pub fn limit(
             .map(|a| a.precision.name().to_string())
             .collect();
         if known.is_empty() {
-            bail!(
+            return Err(Error::Argument(format!(
                 "unknown accelerator '{accelerator}' in {}{}; `mfucal list accelerators` lists them",
                 plan.accelerators_path.display(),
                 crate::suggest::did_you_mean(
                     accelerator,
                     dataset.accelerators.iter().map(|a| a.accelerator.as_str())
                 )
-            );
+            )));
         }
-        bail!(
+        return Err(Error::Argument(format!(
             "{accelerator} has no {} row in {}; it has {}",
             precision.name(),
             plan.accelerators_path.display(),
             known.join(", ")
-        );
+        )));
     };
     let unit = precision.throughput_unit();
     let head = format!(
@@ -75,18 +75,7 @@ pub fn limit(
             )
         }
         LimitInput::Mfu(m) => {
-            // The observations' own floor: below it the bound is no information (or inf).
-            if !(MIN_MFU..=1.0).contains(&m) {
-                let hint = if m > 1.0 && m <= 100.0 {
-                    format!("; {m} looks like a percent, write {}", m / 100.0)
-                } else {
-                    String::new()
-                };
-                bail!(
-                    "--mfu {} must be a fraction in (0, 1], at least {MIN_MFU}{hint}",
-                    Short(m)
-                );
-            }
+            check_mfu(m)?;
             let e = energy_bound(spec, m, k);
             format!("at MFU {m} the energy per MAC cannot exceed {e:.3} pJ/MAC")
         }
@@ -95,14 +84,33 @@ pub fn limit(
 }
 
 /// A claimed energy per MAC must lie in the range posteriors are computed on, as a prior's
-/// mass must: outside it a limit is 0 or infinite.
-pub fn check_pj_per_mac(e: f64) -> Result<()> {
+/// mass must: outside it a limit is 0 or infinite. The message starts with the value (the
+/// binary puts `--pj-per-mac` in front).
+pub fn check_pj_per_mac(e: f64) -> Result<f64, BadValue> {
     let (lo, hi) = REPRESENTABLE;
     if !(e.is_finite() && e >= lo && e <= hi) {
-        bail!(
-            "--pj-per-mac {} must be a positive number from {lo:e} to {hi:e} pJ/MAC",
+        return Err(BadValue(format!(
+            "{} must be a positive number from {lo:e} to {hi:e} pJ/MAC",
             Short(e)
-        );
+        )));
     }
-    Ok(())
+    Ok(e)
+}
+
+/// An MFU must be a fraction no lower than the observations' own floor ([`MIN_MFU`]): below
+/// it the bound is no information (or infinite). The message starts with the value (the
+/// binary puts `--mfu` in front).
+pub fn check_mfu(m: f64) -> Result<f64, BadValue> {
+    if !(MIN_MFU..=1.0).contains(&m) {
+        let hint = if m > 1.0 && m <= 100.0 {
+            format!("; {m} looks like a percent, write {}", m / 100.0)
+        } else {
+            String::new()
+        };
+        return Err(BadValue(format!(
+            "{} must be a fraction in (0, 1], at least {MIN_MFU}{hint}",
+            Short(m)
+        )));
+    }
+    Ok(m)
 }

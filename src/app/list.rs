@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use anyhow::Result;
+use crate::error::{Error, Result};
 
 use crate::config::{self, plan::node_order, Overrides};
 use crate::data::Dataset;
@@ -156,7 +156,9 @@ pub fn render_cut(
         for r in rows {
             w.write_record(r)?;
         }
-        return w.into_inner().map_err(|e| anyhow::anyhow!("{e}"));
+        return w
+            .into_inner()
+            .map_err(|e| Error::Other(e.to_string().into()));
     }
     // Sources run to 200 characters: the table cuts cells to stay on a screen; CSV keeps all.
     let rows: Vec<Vec<String>> = rows

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Error, Result};
 
-use crate::calibrate::{self, Basis, Calibration};
+use crate::calibrate::{self, Basis, Calibration, INTERVAL_90};
 use crate::compare::{self, Diff, Snapshot};
 use crate::config::{self, plan::MAX_SAMPLES_PER_OBSERVATION, Overrides, RunPlan};
 use crate::data::Dataset;
@@ -21,7 +21,7 @@ use crate::sampler::{
 };
 use crate::schema::files;
 use crate::stats::{self, Analyses};
-use crate::stop::{Cancelled, Stop};
+use crate::stop::Stop;
 use crate::{input, plot};
 
 /// What `run` was asked to do.
@@ -75,12 +75,7 @@ pub const ASSUMED_SAMPLES_PER_SECOND_PER_THREAD: f64 = 8e7;
 /// Runs estimated to take longer than this are announced with a warning before sampling.
 pub const LONG_RUN_WARNING_SECONDS: f64 = 600.0;
 
-/// The run stopped on request (Ctrl-C) before writing anything.
-#[derive(Debug, thiserror::Error)]
-#[error("interrupted; nothing was written, {} is unchanged", .out_dir.display())]
-pub struct Interrupted {
-    pub out_dir: PathBuf,
-}
+pub use crate::error::Interrupted;
 
 /// The checked inputs, the rayon pool and the input checksums every run needs.
 pub struct Prepared {
@@ -121,20 +116,6 @@ pub fn prepare_run(options: &RunOptions) -> Result<Prepared> {
 /// `1/sqrt(n)`, so smaller targets are out of reach within [`MAX_SAMPLES_PER_OBSERVATION`].
 pub const MIN_TARGET_MCSE: f64 = 1e-5;
 
-/// Checks `--target-mcse` as the config's values are checked: a relative error in
-/// [`MIN_TARGET_MCSE`], 1).
-pub fn check_target_mcse(r: f64) -> Result<f64> {
-    if !(r.is_finite() && (MIN_TARGET_MCSE..1.0).contains(&r)) {
-        bail!(
-            "--target-mcse {}: give a relative error from {MIN_TARGET_MCSE:e} to below 1, \
-             e.g. 0.001 for 0.1 % (smaller targets need more than the {MAX_SAMPLES_PER_OBSERVATION:e} \
-             samples per observation a run may draw)",
-            Short(r)
-        );
-    }
-    Ok(r)
-}
-
 /// Rough samples per observation to reach a relative MCSE `target` (`1/target^2`), capped.
 fn target_samples(target: f64) -> u64 {
     (target.powi(-2)).min(MAX_SAMPLES_PER_OBSERVATION as f64) as u64
@@ -161,6 +142,7 @@ pub(crate) fn prepare(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
+        .map_err(|e| Error::Other(e.into()))
         .context("cannot start the worker threads")?;
     // The bytes parsed, not a second read: a file changed meanwhile must not be recorded as
     // the version the results came from.
@@ -244,7 +226,9 @@ impl Prepared {
     /// ([`Interrupted`]).
     pub fn execute(self, options: &RunOptions) -> Result<RunReport> {
         if options.shard.is_some() {
-            bail!("internal: shard runs go through app::shard::run_shard");
+            return Err(Error::Internal(
+                "shard runs go through app::shard::run_shard".into(),
+            ));
         }
         let Prepared {
             plan,
@@ -295,7 +279,7 @@ fn execute(
         };
         let round =
             sample_pass(&pool, &models, plan.seed, schedule, options).map_err(|_| interrupted())?;
-        state.absorb(round).map_err(anyhow::Error::msg)?;
+        state.absorb(round)?;
         rounds += 1;
         // Without batch means the state holds each observation's histograms once, in batch 0:
         // take them rather than copy them (100,000 observations would hold two sets).
@@ -372,7 +356,7 @@ pub(crate) fn claim_and_lock(
     ];
     inputs.extend_from_slice(extra);
     let target = folder::claim(out_dir, force, &inputs)?;
-    let lock = folder::lock(&target, !no_wait, stop).map_err(|e| match e.is::<Cancelled>() {
+    let lock = folder::lock(&target, !no_wait, stop).map_err(|e| match e.is_cancelled() {
         true => Interrupted {
             out_dir: out_dir.to_path_buf(),
         }
@@ -420,7 +404,7 @@ pub(crate) fn finish(pool: &rayon::ThreadPool, run: Calibrated, stop: Stop) -> R
         &facts,
         stop,
     ) {
-        Err(e) if e.is::<Cancelled>() => return Err(Interrupted { out_dir }.into()),
+        Err(e) if e.is_cancelled() => return Err(Interrupted { out_dir }.into()),
         written => written?,
     };
     Ok(RunReport {
@@ -448,7 +432,7 @@ pub(crate) fn write_results(
     guard::check_finite(plan, calibration)?;
     // Each exporter takes up to a second or two at 100,000 observations: a requested stop is
     // honoured between them (and by `write_folder` until its final swap).
-    let exporters: [(&str, &dyn Fn() -> Vec<u8>); 9] = [
+    let exporters: [(&str, &dyn Fn() -> Vec<u8>); 11] = [
         (files::QUANTILES, &|| {
             tables::quantiles_csv(plan, calibration)
         }),
@@ -465,6 +449,9 @@ pub(crate) fn write_results(
         (files::MANIFEST, &|| {
             export::manifest::manifest_json(plan, dataset, calibration, facts)
         }),
+        (files::TIMING, &|| {
+            export::manifest::timing_json(calibration, facts)
+        }),
         (files::SUMMARY, &|| {
             export::summary::summary_md(plan, calibration, &analyses.prior)
         }),
@@ -474,6 +461,7 @@ pub(crate) fn write_results(
         (files::OBSERVATIONS_SVG, &|| {
             plot::observations_svg(plan, calibration)
         }),
+        (files::NODES_SVG, &|| plot::nodes_svg(plan, calibration)),
     ];
     let mut files = Vec::with_capacity(exporters.len() + 1);
     for (name, export) in exporters {
@@ -491,7 +479,7 @@ pub(crate) fn write_results(
     output::write_folder(out_dir, &files, stop)?;
     Ok(match previous {
         None => Comparison::NoPrevious,
-        Some(Err(e)) => Comparison::Unreadable(format!("{e:#}")),
+        Some(Err(e)) => Comparison::Unreadable(e.report().to_string()),
         Some(Ok(mut old)) => {
             let file = |name: &str| files.iter().find(|(f, _)| *f == name).map(|(_, b)| &b[..]);
             let label = format!("{} (this run)", out_dir.display());
@@ -607,38 +595,21 @@ impl RunReport {
         let plan = &self.plan;
         let cal = &self.calibration;
         let mut s = answer_table(plan, cal, &self.analyses);
-        let (lo, hi) = (
-            plan.quantiles.first().expect("checked non-empty"),
-            plan.quantiles.last().expect("non-empty"),
-        );
-        let median = plan.quantiles.iter().position(|q| q.p == 0.5);
+        // Every figure a person reads is a median and a 90 % interval (q0.05-q0.95), whatever
+        // levels the config reports in quantiles.csv: one convention on every screen.
         let _ = writeln!(
             s,
             "{:<10} {:<5} {:<5} {:<8} {:>3}  {:>10}  {:<21}",
-            "method",
-            "node",
-            "prec",
-            "basis",
-            "n",
-            if median.is_some() { "median" } else { "mean" },
-            format!("[{}, {}]", lo.label, hi.label)
+            "method", "node", "prec", "basis", "n", "median", "[q0.05, q0.95]"
         );
         for g in &cal.groups {
             if g.basis == Basis::Scaled {
                 continue;
             }
             let numbers = match &g.outcome {
-                Ok((_, sm)) => {
-                    let centre = median.map_or(sm.mean, |i| sm.quantiles[i]);
-                    format!(
-                        "{:>10.4}  {:<21}",
-                        centre,
-                        format!(
-                            "[{:.4}, {:.4}]",
-                            sm.quantiles[0],
-                            sm.quantiles[sm.quantiles.len() - 1]
-                        )
-                    )
+                Ok((posterior, _)) => {
+                    let [q05, q50, q95] = INTERVAL_90.map(|p| posterior.quantile(p));
+                    format!("{:>10.4}  {:<21}", q50, format!("[{q05:.4}, {q95:.4}]"))
                 }
                 Err(_) => "contradictory (see below)".into(),
             };

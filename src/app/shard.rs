@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Error, Result};
 use serde::{Deserialize, Serialize};
 
 use super::run::{
@@ -23,9 +23,9 @@ use crate::export::manifest::RunFacts;
 use crate::output;
 use crate::sampler::{SampleState, Schedule};
 use crate::schema::files;
-use crate::stop::{Cancelled, Stop};
+use crate::stop::Stop;
 
-const STATE_FILE: &str = "state.bin";
+const STATE_FILE: &str = files::STATE;
 
 /// What identifies the run a shard belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,14 +44,18 @@ struct ShardHeader {
 /// Runs one shard of the checked inputs ([`super::run::prepare_run`], whose warnings the caller
 /// has shown) and writes `state.bin` and `manifest.json` into the output folder.
 pub fn run_shard(prepared: Prepared, options: &RunOptions) -> Result<String> {
-    let shard = options.shard.context("internal: run_shard needs a shard")?;
+    let shard = options
+        .shard
+        .ok_or_else(|| Error::Internal("run_shard needs a shard".into()))?;
     if options.target_mcse.is_some() {
-        bail!("--target-mcse cannot be combined with --shard: a shard cannot see the others' error; run the shards at a fixed --samples");
+        return Err(Error::Argument("a target MCSE cannot be combined with a shard: a shard cannot see the others' error; run the shards at a fixed sample count".into()));
     }
-    let out_dir = options
-        .out
-        .clone()
-        .context("--shard needs --out DIR: each shard writes its state into its own folder")?;
+    let out_dir = options.out.clone().ok_or_else(|| {
+        Error::Argument(
+            "a shard run needs an output folder: each shard writes its state into its own folder"
+                .into(),
+        )
+    })?;
     let Prepared {
         plan,
         dataset,
@@ -107,7 +111,7 @@ pub fn run_shard(prepared: Prepared, options: &RunOptions) -> Result<String> {
         ],
         stop,
     )
-    .map_err(|e| match e.is::<Cancelled>() {
+    .map_err(|e| match e.is_cancelled() {
         true => interrupted().into(),
         false => e,
     })?;
@@ -146,24 +150,26 @@ pub fn merge(options: &MergeOptions) -> Result<RunReport> {
     );
     let stop = options.stop;
     if dirs.is_empty() {
-        bail!("give the shard folders to merge: mfucal merge --out DIR SHARD_DIR...");
+        return Err(Error::Argument(
+            "give the shard folders to merge: mfucal merge --out DIR SHARD_DIR...".into(),
+        ));
     }
     let mut shards: Vec<(PathBuf, ShardHeader, SampleState)> = Vec::new();
     for dir in dirs {
         let path = dir.join(STATE_FILE);
         let bytes = crate::input::read_input(&path).map_err(|e| {
-            anyhow::anyhow!(
+            Error::Results(format!(
                 "{}: {e}; is it a folder written by `mfucal run --shard K/N --out DIR`?",
                 path.display()
-            )
+            ))
         })?;
         let (header, state) = SampleState::from_bytes(&bytes)
-            .map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))?;
+            .map_err(|why| Error::Results(format!("{}: {why}", path.display())))?;
         let header: ShardHeader = serde_json::from_slice(&header).map_err(|e| {
-            anyhow::anyhow!(
+            Error::Results(format!(
                 "{}: is corrupt: its header does not parse ({e})",
                 path.display()
-            )
+            ))
         })?;
         shards.push((dir.clone(), header, state));
     }
@@ -193,13 +199,13 @@ pub fn merge(options: &MergeOptions) -> Result<RunReport> {
             .filter(|(a, b)| a != b)
             .map(|(a, _)| a.0.as_str())
             .collect();
-        bail!(
+        return Err(Error::Results(format!(
             "the inputs changed since the shards ran ({}); re-run the shards or restore the files",
             changed.join(", ")
-        );
+        )));
     }
     if serde_json::to_value(&plan)? != first.resolved_config {
-        bail!("{} now resolves to a different config than the shards ran with; merge with the same config", config.display());
+        return Err(Error::Results(format!("{} now resolves to a different config than the shards ran with; merge with the same config", config.display())));
     }
 
     let start = Instant::now();
@@ -207,14 +213,14 @@ pub fn merge(options: &MergeOptions) -> Result<RunReport> {
     for (dir, _, s) in &shards {
         state
             .merge(s)
-            .map_err(|why| anyhow::anyhow!("{}: {why}", dir.display()))?;
+            .map_err(|why| Error::Results(format!("{}: {why}", dir.display())))?;
     }
     if state.samples_per_observation() != plan.samples_per_observation {
-        bail!(
+        return Err(Error::Results(format!(
             "the shards hold {} samples per observation, not the {} the run needs; a shard's state is incomplete",
             state.samples_per_observation(),
             plan.samples_per_observation
-        );
+        )));
     }
     let merged = state.merged_all();
     let interrupted = || Interrupted {
@@ -267,23 +273,23 @@ fn check_one_run(shards: &[(PathBuf, ShardHeader, SampleState)]) -> Result<()> {
             None
         };
         if let Some(what) = differs {
-            bail!(
+            return Err(Error::Results(format!(
                 "{} and {} come from {what}; merge shards of one run only",
                 dir0.display(),
                 dir.display()
-            );
+            )));
         }
     }
     let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
     for (dir, h, _) in shards {
         if let Some(other) = seen.insert(h.shard_index, dir) {
-            bail!(
+            return Err(Error::Argument(format!(
                 "shard {}/{} is given twice: {} and {}",
                 h.shard_index + 1,
                 h.shard_count,
                 other.display(),
                 dir.display()
-            );
+            )));
         }
     }
     let missing: Vec<String> = (0..h0.shard_count)
@@ -291,11 +297,11 @@ fn check_one_run(shards: &[(PathBuf, ShardHeader, SampleState)]) -> Result<()> {
         .map(|k| format!("{}/{}", k + 1, h0.shard_count))
         .collect();
     if !missing.is_empty() {
-        bail!(
+        return Err(Error::Argument(format!(
             "missing shard{} {}; run them with `mfucal run --shard K/N --out DIR` and merge all",
             if missing.len() == 1 { "" } else { "s" },
             missing.join(", ")
-        );
+        )));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Context, Error, Result};
 
 use super::list;
 use crate::export::summary::sig4;
@@ -68,8 +68,52 @@ const COLUMNS: [&str; 12] = [
     "flags",
 ];
 
+/// The interval every screen shows unless asked for another: 90 % (q0.05-q0.95).
+pub const DEFAULT_INTERVAL: f64 = 0.9;
+
+/// The column labels of a central interval of probability `level`: `q0.05` and `q0.95` for
+/// 0.9, as `quantiles.csv` names them.
+pub fn interval_labels(level: f64) -> Result<(String, String)> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(Error::Argument(format!(
+            "interval {level}: give a probability between 0 and 1, e.g. 0.9 or 0.95"
+        )));
+    }
+    // Rounded to 1e-9 so that 0.9 gives q0.05, not q0.04999999999999999.
+    let label = |p: f64| format!("q{}", (p * 1e9).round() / 1e9);
+    Ok((label((1.0 - level) / 2.0), label((1.0 + level) / 2.0)))
+}
+
+/// [`show_interval`] with the 90 % interval.
 pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
+    show_interval(o, DEFAULT_INTERVAL)
+}
+
+/// The stored answer with the central interval of probability `level`, read from the
+/// matching columns of the folder's tables (an error names the levels they have).
+pub fn show_interval(o: &ShowOptions, level: f64) -> Result<Vec<u8>> {
+    let (lo, hi) = interval_labels(level)?;
     let quantiles = read(&o.dir, files::QUANTILES)?;
+    if let Some(first) = quantiles.first() {
+        if !(first.contains_key(&lo) && first.contains_key(&hi)) {
+            let mut have: Vec<&String> = first
+                .keys()
+                .filter(|k| k.starts_with('q') && k[1..].parse::<f64>().is_ok())
+                .collect();
+            have.sort_by(|a, b| {
+                a[1..]
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+                    .total_cmp(&b[1..].parse::<f64>().unwrap_or(0.0))
+            });
+            return Err(Error::Argument(format!(
+                "{}: no {lo} and {hi} columns for the {} % interval; it has {} (set [sampling] quantiles in the config and run again)",
+                o.dir.join(files::QUANTILES).display(),
+                level * 100.0,
+                have.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
     let observations = read(&o.dir, files::OBSERVATIONS)?;
     let accelerators = read(&o.dir, files::ACCELERATORS)?;
     // Older folders have no sensitivity.csv: then no prior flag.
@@ -90,11 +134,11 @@ pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
             .filter(|r| get(r, "accelerator") == id && get(r, "method") == method)
             .collect();
         if acc_rows.is_empty() {
-            bail!(
+            return Err(Error::Argument(format!(
                 "unknown accelerator '{id}' in {}{}",
                 o.dir.join(files::ACCELERATORS).display(),
                 did_you_mean(id, accelerators.iter().map(|r| get(r, "accelerator")))
-            );
+            )));
         }
     }
     for (flag, value, column) in [
@@ -103,11 +147,11 @@ pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
     ] {
         if let Some(v) = value {
             if !quantiles.iter().any(|r| get(r, column) == v) {
-                bail!(
+                return Err(Error::Argument(format!(
                     "{flag} {v}: not in {}{}",
                     o.dir.join(files::QUANTILES).display(),
                     did_you_mean(v, quantiles.iter().map(|r| get(r, column)))
-                );
+                )));
             }
         }
     }
@@ -202,8 +246,8 @@ pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
             },
             method.clone(),
             get(r, "q0.5").into(),
-            get(r, "q0.05").into(),
-            get(r, "q0.95").into(),
+            get(r, &lo).into(),
+            get(r, &hi).into(),
             ceiling.into(),
             tightest.map_or(String::new(), |t| t.0.to_string()),
             tightest.map_or(String::new(), |t| t.1.to_string()),
@@ -216,8 +260,8 @@ pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
         "quantity",
         "unit",
         "median",
-        "q0.05",
-        "q0.95",
+        lo.as_str(),
+        hi.as_str(),
     ];
     let acc_table: Vec<Vec<String>> = acc_rows
         .iter()
@@ -233,15 +277,25 @@ pub fn show(o: &ShowOptions) -> Result<Vec<u8>> {
                 "quantity",
                 "unit",
                 "q0.5",
-                "q0.05",
-                "q0.95",
+                lo.as_str(),
+                hi.as_str(),
             ]
             .iter()
             .map(|c| get(a, c).to_string())
             .collect()
         })
         .collect();
-    render(o.format, &method, &answers, &acc_columns, &acc_table)
+    let mut columns = COLUMNS;
+    (columns[6], columns[7]) = (lo.as_str(), hi.as_str());
+    let interval = (level * 1e6).round() / 1e4;
+    render(
+        o.format,
+        &method,
+        (&columns, &answers),
+        &acc_columns,
+        &acc_table,
+        interval,
+    )
 }
 
 /// Numbers to 4 significant digits for people; CSV and JSON keep the files' digits.
@@ -267,28 +321,29 @@ fn readable(rows: &[Vec<String>]) -> Vec<Vec<String>> {
 fn render(
     format: Option<Format>,
     method: &str,
-    answers: &[Vec<String>],
+    (columns, answers): (&[&str], &[Vec<String>]),
     acc_columns: &[&str],
     acc: &[Vec<String>],
+    interval_percent: f64,
 ) -> Result<Vec<u8>> {
     Ok(match format {
         None => {
             // Flags are the point of the table: never cut.
-            let mut out = list::render_cut(&COLUMNS, &readable(answers), false, usize::MAX)?;
+            let mut out = list::render_cut(columns, &readable(answers), false, usize::MAX)?;
             if !acc.is_empty() {
                 out.push(b'\n');
                 out.extend(list::render(acc_columns, &readable(acc), false)?);
             }
             let note = format!(
-                "quote the {method} median and its 90 % interval (pJ/MAC); ceiling: bound q0.95\n"
+                "quote the {method} median and its {interval_percent} % interval (pJ/MAC); ceiling: bound q0.95\n"
             );
             out.extend(note.into_bytes());
             out
         }
-        Some(Format::Csv) => list::render(&COLUMNS, answers, true)?,
+        Some(Format::Csv) => list::render(columns, answers, true)?,
         Some(Format::Markdown) => {
             let mut s = String::new();
-            for (columns, rows) in [(&COLUMNS[..], answers), (acc_columns, acc)] {
+            for (columns, rows) in [(columns, answers), (acc_columns, acc)] {
                 if rows.is_empty() {
                     continue;
                 }
@@ -325,7 +380,7 @@ fn render(
             let value = serde_json::json!({
                 "method": method,
                 "unit": "pJ/MAC",
-                "answers": objects(&COLUMNS, answers),
+                "answers": objects(columns, answers),
                 "accelerator": objects(acc_columns, acc),
             });
             let mut bytes = serde_json::to_vec_pretty(&value)?;
@@ -333,4 +388,20 @@ fn render(
             bytes
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interval_labels;
+
+    #[test]
+    fn interval_levels_name_the_csv_columns() {
+        let labels = |l: f64| interval_labels(l).unwrap();
+        assert_eq!(labels(0.9), ("q0.05".into(), "q0.95".into()));
+        assert_eq!(labels(0.95), ("q0.025".into(), "q0.975".into()));
+        assert_eq!(labels(0.5), ("q0.25".into(), "q0.75".into()));
+        assert!(interval_labels(1.0).is_err());
+        assert!(interval_labels(0.0).is_err());
+        assert!(interval_labels(f64::NAN).is_err());
+    }
 }

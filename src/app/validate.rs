@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::config::{self, plan::node_order, Overrides};
 use crate::data::{warnings, Dataset};

@@ -129,18 +129,19 @@ pub enum Command {
         #[arg(long)]
         exit_code: bool,
     },
-    #[command(after_help = "Example:
-  mfucal import-epoch ~/Downloads/ml_hardware.csv && mfucal validate")]
-    /// Add accelerators from Epoch AI's "Data on Machine Learning Hardware" CSV to our dataset.
+    #[command(after_help = "Examples:
+  mfucal import-epoch ~/Downloads/ml_hardware.csv           preview: what would be added
+  mfucal import-epoch ~/Downloads/ml_hardware.csv --write && mfucal validate")]
+    /// Add accelerators from Epoch AI's "Data on Machine Learning Hardware" CSV to our dataset
+    /// (a preview unless --write).
     ImportEpoch {
         /// Epoch's ml_hardware.csv, as downloaded.
         epoch_csv: PathBuf,
         /// The accelerators dataset to add rows to (created if missing).
         #[arg(long, default_value = "datasets/accelerators.csv")]
         out: PathBuf,
-        /// Overwrite existing rows that disagree with Epoch (default: report them only).
-        #[arg(long)]
-        replace: bool,
+        #[command(flatten)]
+        replace: ImportWrite,
     },
     /// Show a results folder's quotable figures without re-running: per node and precision the
     /// headline median and 90 % interval, the ceiling, the tightest observation and flags.
@@ -165,6 +166,10 @@ pub enum Command {
         /// markdown, csv or json instead of the terminal table.
         #[arg(long, value_parser = Format::parse)]
         format: Option<Format>,
+        /// Probability of the central interval shown beside the median (0.9: q0.05-q0.95);
+        /// its quantiles must be among the run's [sampling] quantiles.
+        #[arg(long, default_value_t = 0.9, value_name = "P")]
+        interval: f64,
     },
     /// List the accelerators, nodes or observations of the config's datasets (the ids other
     /// commands accept).
@@ -268,7 +273,7 @@ pub enum ListWhat {
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {
-    mfucal::units::parse_count(s)
+    mfucal::units::parse_count(s).map_err(String::from)
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {
@@ -277,11 +282,11 @@ fn parse_threads(s: &str) -> Result<usize, String> {
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {
-    Shard::parse(s)
+    Shard::parse(s).map_err(String::from)
 }
 
 fn parse_precision(s: &str) -> Result<Precision, String> {
-    Precision::parse(s)
+    Precision::parse(s).map_err(String::from)
 }
 
 /// `5` or `5%` is five percent; returned as the fraction 0.05.
@@ -317,5 +322,27 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+/// `import-epoch`'s `--write` and `--replace`, passed on as the library's
+/// [`mfucal::app::import_epoch::WriteChoice`].
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct ImportWrite {
+    /// Write the new (and, with --replace, the replaced) rows; without it the import only
+    /// prints what it would do.
+    #[arg(long)]
+    write: bool,
+    /// Overwrite existing rows that disagree with Epoch (default: report them only).
+    #[arg(long)]
+    replace: bool,
+}
+
+impl mfucal::app::import_epoch::WriteChoice for ImportWrite {
+    fn write(&self) -> bool {
+        self.write
+    }
+    fn replace(&self) -> bool {
+        self.replace
     }
 }

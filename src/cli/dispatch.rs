@@ -5,8 +5,11 @@ use mfucal::app::diff::DiffOptions;
 use mfucal::app::import_epoch::ImportOptions;
 use mfucal::app::limit::LimitInput;
 use mfucal::app::{check, diff, import_epoch, limit, list, run, shard, show, validate};
+use mfucal::config::plan::{check_flops_per_mac, MAX_SAMPLES_PER_OBSERVATION};
 use mfucal::config::Overrides;
+use mfucal::error::{BadValue, Error, Result};
 use mfucal::export::quantile_table;
+use mfucal::fmt::Short;
 use mfucal::sampler::Control;
 use mfucal::stop::Stop;
 
@@ -39,17 +42,41 @@ impl From<String> for Printed {
 /// where thread start-up dominates (5000 threads made a 0.3 s run take 52 s).
 const MAX_THREADS: usize = 1024;
 
-fn check_threads(threads: Option<usize>) -> anyhow::Result<()> {
+fn check_threads(threads: Option<usize>) -> Result<()> {
     match threads {
-        Some(0) => anyhow::bail!("--threads 0: use at least 1 (or leave it out to use every core)"),
-        Some(n) if n > MAX_THREADS => anyhow::bail!(
+        Some(0) => Err(Error::Argument(
+            "--threads 0: use at least 1 (or leave it out to use every core)".into(),
+        )),
+        Some(n) if n > MAX_THREADS => Err(Error::Argument(format!(
             "--threads {n}: use at most {MAX_THREADS} (or leave it out to use every core)"
-        ),
+        ))),
         _ => Ok(()),
     }
 }
 
-pub fn dispatch(command: Command) -> anyhow::Result<Printed> {
+/// Checks `--target-mcse` as the config's values are checked: a relative error in
+/// [`run::MIN_TARGET_MCSE`], 1).
+fn check_target_mcse(r: f64) -> Result<()> {
+    if !(r.is_finite() && (run::MIN_TARGET_MCSE..1.0).contains(&r)) {
+        return Err(Error::Argument(format!(
+            "--target-mcse {}: give a relative error from {:e} to below 1, \
+             e.g. 0.001 for 0.1 % (smaller targets need more than the {:e} \
+             samples per observation a run may draw)",
+            Short(r),
+            run::MIN_TARGET_MCSE,
+            MAX_SAMPLES_PER_OBSERVATION,
+        )));
+    }
+    Ok(())
+}
+
+/// A flag's value checked by the library's check, the flag named in front of its message.
+fn flag<T>(name: &str, checked: std::result::Result<T, BadValue>) -> Result<T> {
+    checked.map_err(|m| Error::Argument(format!("{name} {m}")))
+}
+
+/// Runs `command` after checking its flags: what it prints, or the error `main` reports.
+pub fn dispatch(command: Command) -> Result<Printed> {
     match command {
         Command::Run {
             config,
@@ -67,7 +94,18 @@ pub fn dispatch(command: Command) -> anyhow::Result<Printed> {
         } => {
             check_threads(threads)?;
             if let Some(r) = target_mcse {
-                run::check_target_mcse(r)?;
+                check_target_mcse(r)?;
+            }
+            if shard.is_some() {
+                if target_mcse.is_some() {
+                    return Err(Error::Argument("--target-mcse cannot be combined with --shard: a shard cannot see the others' error; run the shards at a fixed --samples".into()));
+                }
+                if out.is_none() {
+                    return Err(Error::Argument(
+                        "--shard needs --out DIR: each shard writes its state into its own folder"
+                            .into(),
+                    ));
+                }
             }
             let cancel = cancel_on_signals()?;
             let options = run::RunOptions {
@@ -95,10 +133,10 @@ pub fn dispatch(command: Command) -> anyhow::Result<Printed> {
             }
             if strict && !prepared.data_warnings.is_empty() {
                 let n = prepared.data_warnings.len();
-                anyhow::bail!(
+                return Err(Error::Argument(format!(
                     "--strict: {n} input warning{} above; fix the inputs or drop --strict; nothing was written",
                     if n == 1 { "" } else { "s" }
-                );
+                )));
             }
             if shard.is_some() {
                 return Ok(shard::run_shard(prepared, &options)?.into());
@@ -186,14 +224,18 @@ pub fn dispatch(command: Command) -> anyhow::Result<Printed> {
             accelerator,
             precision,
             format,
+            interval,
         } => Ok(Printed {
-            stdout: show::show(&show::ShowOptions {
-                dir,
-                node,
-                accelerator,
-                precision,
-                format,
-            })?,
+            stdout: show::show_interval(
+                &show::ShowOptions {
+                    dir,
+                    node,
+                    accelerator,
+                    precision,
+                    format,
+                },
+                interval,
+            )?,
             stderr: String::new(),
             exit: 0,
         }),
@@ -233,9 +275,14 @@ pub fn dispatch(command: Command) -> anyhow::Result<Printed> {
             flops_per_mac,
             config,
         } => {
+            if let Some(k) = flops_per_mac {
+                flag("--flops-per-mac", check_flops_per_mac(k))?;
+            }
             let input = match (pj_per_mac, mfu) {
-                (Some(e), _) => LimitInput::PjPerMac(e),
-                (None, Some(m)) => LimitInput::Mfu(m),
+                (Some(e), _) => {
+                    LimitInput::PjPerMac(flag("--pj-per-mac", limit::check_pj_per_mac(e))?)
+                }
+                (None, Some(m)) => LimitInput::Mfu(flag("--mfu", limit::check_mfu(m))?),
                 (None, None) => unreachable!("clap requires one of --pj-per-mac and --mfu"),
             };
             limit::limit(&config, &accelerator, precision, input, flops_per_mac).map(Printed::from)
@@ -248,6 +295,13 @@ pub fn dispatch(command: Command) -> anyhow::Result<Printed> {
             config,
             fail_if_contradicted,
         } => {
+            flag("--pj-per-mac", limit::check_pj_per_mac(pj_per_mac))?;
+            if let Some(k) = flops_per_mac {
+                flag("--flops-per-mac", check_flops_per_mac(k))?;
+            }
+            if let Some(p) = fail_if_contradicted {
+                flag("--fail-if-contradicted", check::check_probability(p))?;
+            }
             let report = check::check(&check::CheckOptions {
                 config,
                 pj_per_mac,

@@ -4,19 +4,23 @@ use std::path::PathBuf;
 
 use clap::CommandFactory;
 
+use mfucal::error::{Error, Result};
+
 use super::args::Cli;
 
 /// The man page on stdout; with a folder, it and one page per subcommand (the top page refers
 /// to them as mfucal-run(1), ...) written there, and their names returned.
-pub fn man(dir: Option<PathBuf>) -> anyhow::Result<String> {
+pub fn man(dir: Option<PathBuf>) -> Result<String> {
     let cmd = Cli::command();
-    let page = |c: clap::Command| -> anyhow::Result<Vec<u8>> {
+    let page = |c: clap::Command| -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
-        clap_mangen::Man::new(c).render(&mut bytes)?;
+        clap_mangen::Man::new(c)
+            .render(&mut bytes)
+            .map_err(|e| Error::Other(e.into()))?;
         Ok(bytes)
     };
     let Some(dir) = dir else {
-        return Ok(String::from_utf8(page(cmd)?)?);
+        return String::from_utf8(page(cmd)?).map_err(|e| Error::Other(e.into()));
     };
     let mut pages = vec![("mfucal.1".to_string(), page(cmd.clone())?)];
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
@@ -27,11 +31,13 @@ pub fn man(dir: Option<PathBuf>) -> anyhow::Result<String> {
             .version(env!("CARGO_PKG_VERSION"));
         pages.push((format!("{name}.1"), page(sub)?));
     }
-    std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("--dir {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Argument(format!("--dir {}: {e}", dir.display())))?;
     let mut written = String::new();
     for (name, bytes) in pages {
         let path = dir.join(&name);
-        std::fs::write(&path, bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| Error::io(path.display().to_string(), &path, e))?;
         written.push_str(&format!("{}\n", path.display()));
     }
     Ok(written)

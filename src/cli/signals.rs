@@ -19,7 +19,8 @@ pub static REPORTING: AtomicBool = AtomicBool::new(false);
 /// between units of work of a few milliseconds (`mfucal::stop`), and the run
 /// then stops without writing; a watchdog ends it after [`GRACE`] if it has not. A second
 /// signal ends the process at once.
-pub fn cancel_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
+pub fn cancel_on_signals() -> mfucal::error::Result<Arc<AtomicBool>> {
+    let failed = |e: std::io::Error| mfucal::error::Error::Other(e.into());
     let cancel = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // Registered first, so it sees the flag as the previous signal left it.
@@ -27,8 +28,9 @@ pub fn cancel_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
             signal,
             super::exit::INTERRUPTED.into(),
             Arc::clone(&cancel),
-        )?;
-        signal_hook::flag::register(signal, Arc::clone(&cancel))?;
+        )
+        .map_err(failed)?;
+        signal_hook::flag::register(signal, Arc::clone(&cancel)).map_err(failed)?;
     }
     watchdog(Arc::clone(&cancel));
     Ok(cancel)

@@ -339,21 +339,93 @@ fn inputs_changed(old: &Snapshot, new: &Snapshot) -> Vec<String> {
     out
 }
 
-/// Top-level keys of the resolved config that differ, as `key old -> new` in compact JSON.
+/// Settings of the resolved config that differ, key by key: `nodes.5nm.scale.mu 0.09 ->
+/// 0.1`, `nodes.9nm (none) -> {...}`. Objects are walked down to the values that changed;
+/// lists of objects named by a `node` or `label` key are matched by that name; a
+/// distribution (`{"dist": ...}`) and any other list are one value, in compact JSON.
 fn settings_changed(old: &Snapshot, new: &Snapshot) -> Vec<String> {
     let (Some(o), Some(n)) = (&old.settings, &new.settings) else {
         return Vec::new();
     };
-    let absent = serde_json::Value::Null;
-    let mut keys: Vec<&String> = n.keys().chain(o.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter_map(|k| {
-            let (a, b) = (o.get(k).unwrap_or(&absent), n.get(k).unwrap_or(&absent));
-            (a != b).then(|| format!("{k} {a} -> {b}"))
-        })
-        .collect()
+    let mut out = Vec::new();
+    walk_settings(
+        "",
+        &serde_json::Value::Object(o.clone()),
+        &serde_json::Value::Object(n.clone()),
+        &mut out,
+    );
+    out
+}
+
+/// The entries of a list of objects by their name (`node`, `label`), if every one has one.
+fn named_entries(v: &serde_json::Value) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let items = v.as_array()?;
+    let mut map = serde_json::Map::new();
+    for item in items {
+        let obj = item.as_object()?;
+        let name = ["node", "label"]
+            .iter()
+            .find_map(|k| obj.get(*k).and_then(|n| n.as_str()))?;
+        let mut rest = obj.clone();
+        rest.remove("node");
+        rest.remove("label");
+        // A one-field entry (`{"node": "5nm", "scale": {...}}`) is named by the field too.
+        let value = if rest.len() == 1 {
+            let (k, v) = rest.into_iter().next().expect("one field");
+            serde_json::json!({ k: v })
+        } else {
+            serde_json::Value::Object(rest)
+        };
+        map.insert(name.to_string(), value);
+    }
+    Some(map)
+}
+
+fn walk_settings(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    if a == b {
+        return;
+    }
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    let is_dist = |v: &Value| v.get("dist").is_some();
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if !is_dist(a) && !is_dist(b) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let none = Value::Null;
+                walk_settings(
+                    &join(k),
+                    x.get(k).unwrap_or(&none),
+                    y.get(k).unwrap_or(&none),
+                    out,
+                );
+            }
+        }
+        (Value::Array(_), Value::Array(_)) => match (named_entries(a), named_entries(b)) {
+            (Some(x), Some(y)) => {
+                walk_settings(path, &Value::Object(x), &Value::Object(y), out);
+            }
+            _ => out.push(format!("{path} {a} -> {b}")),
+        },
+        _ => {
+            let shown = |v: &Value| {
+                if v.is_null() {
+                    "(none)".to_string()
+                } else {
+                    v.to_string()
+                }
+            };
+            out.push(format!("{path} {} -> {}", shown(a), shown(b)));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -437,6 +509,35 @@ mod tests {
         assert_eq!(
             compare(&old, &new, 0.05).settings_changed,
             vec!["flops_per_mac 2.0 -> 1.0", "seed 7 -> 8"]
+        );
+    }
+
+    #[test]
+    fn a_changed_setting_is_shown_key_by_key() {
+        let mut old = snapshot("old", HEAD, &[]);
+        let mut new = old.clone();
+        let settings = |nodes: serde_json::Value| {
+            serde_json::json!({
+                "nodes": nodes,
+                "prior": {"dist": "log_uniform", "low": 0.01, "high": 100.0},
+                "methods": ["frontier", "bound"],
+            })
+            .as_object()
+            .cloned()
+        };
+        let node = |n: &str, mu: f64| serde_json::json!({"node": n, "scale": {"dist": "lognormal", "mu": mu, "sigma": 0.1}});
+        old.settings = settings(serde_json::json!([node("5nm", 0.09), node("7nm", 0.33)]));
+        new.settings = settings(serde_json::json!([
+            node("5nm", 0.1),
+            node("7nm", 0.33),
+            node("9nm", 0.5)
+        ]));
+        assert_eq!(
+            compare(&old, &new, 0.05).settings_changed,
+            vec![
+                r#"nodes.5nm.scale {"dist":"lognormal","mu":0.09,"sigma":0.1} -> {"dist":"lognormal","mu":0.1,"sigma":0.1}"#,
+                r#"nodes.9nm (none) -> {"scale":{"dist":"lognormal","mu":0.5,"sigma":0.1}}"#,
+            ]
         );
     }
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{anyhow, bail, Context, Result};
+use crate::error::{Context, Error, IoContext, Result};
 
 use crate::schema::{columns, files};
 
@@ -69,9 +69,9 @@ impl Snapshot {
         }
         match spec.split_once(':') {
             Some((rev, folder)) if !rev.is_empty() => Snapshot::read_git(rev, folder, spec),
-            _ => bail!(
+            _ => Err(Error::Argument(format!(
                 "{spec} is not a results folder; give a folder (results/default) or a git revision and folder (HEAD:results/default)"
-            ),
+            ))),
         }
     }
 
@@ -82,14 +82,14 @@ impl Snapshot {
             match std::fs::read(&path) {
                 Ok(b) => Ok(Some(b)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+                Err(e) => Err(e).io_context(&path, || format!("cannot read {}", path.display())),
             }
         };
-        let quantiles = read(files::QUANTILES)?.with_context(|| {
-            format!(
+        let quantiles = read(files::QUANTILES)?.ok_or_else(|| {
+            Error::Results(format!(
                 "{} has no quantiles.csv; is it a results folder of mfucal run?",
                 dir.display()
-            )
+            ))
         })?;
         Snapshot::from_bytes(
             label,
@@ -107,14 +107,20 @@ impl Snapshot {
             let out = Command::new("git")
                 .args(["show", &object])
                 .output()
-                .context("cannot run git; is it installed?")?;
+                .map_err(|e| Error::Git {
+                    message: "cannot run git; is it installed?".into(),
+                    source: Some(e),
+                })?;
             if out.status.success() {
                 Ok(Some(out.stdout))
             } else if required {
-                Err(anyhow!(
-                    "git show {object} failed: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ))
+                Err(Error::Git {
+                    message: format!(
+                        "git show {object} failed: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ),
+                    source: None,
+                })
             } else {
                 Ok(None)
             }
@@ -199,7 +205,7 @@ fn column(headers: &csv::StringRecord, name: &str) -> Result<usize> {
     headers
         .iter()
         .position(|h| h == name)
-        .ok_or_else(|| anyhow!("no column {name} in the header"))
+        .ok_or_else(|| Error::Results(format!("no column {name} in the header")))
 }
 
 fn optional_number(s: &str) -> Result<Option<f64>> {
@@ -208,7 +214,7 @@ fn optional_number(s: &str) -> Result<Option<f64>> {
     }
     s.parse::<f64>()
         .map(Some)
-        .map_err(|_| anyhow!("'{s}' is not a number"))
+        .map_err(|_| Error::Results(format!("'{s}' is not a number")))
 }
 
 /// Quantile columns are `q` + a level in (0, 1).
@@ -242,7 +248,7 @@ fn parse_quantiles(bytes: &[u8]) -> Result<QuantileTable> {
     for record in reader.records() {
         let r = record?;
         let line = r.position().map_or(0, |p| p.line());
-        let at = |e: anyhow::Error| e.context(format!("line {line}"));
+        let at = |e: Error| e.context(format!("line {line}"));
         let mut quantiles = BTreeMap::new();
         for (i, label, _) in &levels {
             quantiles.insert(label.clone(), optional_number(&r[*i]).map_err(at)?);

@@ -101,7 +101,7 @@ pub fn resolve(raw: Option<&RawFrontier>, problems: &mut Vec<KeyProblem>) -> Fro
     if let Some(s) = &raw.best_run_efficiency {
         match s.get_ref().resolve(Quantity::Fraction) {
             Ok(d) => out.best_run_efficiency = d,
-            Err(m) => fail(s.span(), "best_run_efficiency", m),
+            Err(m) => fail(s.span(), "best_run_efficiency", m.into()),
         }
     }
     if let Some(s) = &raw.inefficiency_mean {
@@ -118,7 +118,7 @@ pub fn resolve(raw: Option<&RawFrontier>, problems: &mut Vec<KeyProblem>) -> Fro
                 "reaches below 0.001, finer than the 0.02 grid the frontier is computed on; keep it within 0.001-5".into(),
             ),
             Ok(d) => out.inefficiency_mean = d,
-            Err(m) => fail(s.span(), "inefficiency_mean", m),
+            Err(m) => fail(s.span(), "inefficiency_mean", m.into()),
         }
     }
     if let Some(s) = &raw.inefficiency_shapes {

@@ -6,4 +6,6 @@ pub mod plan;
 pub mod raw;
 
 pub use frontier::FrontierPriors;
-pub use plan::{load, KindModel, Method, NodeScale, Overrides, QuantileLevel, RunPlan};
+pub use plan::{
+    load, KindModel, Method, NodeScale, ObservationSensitivity, Overrides, QuantileLevel, RunPlan,
+};

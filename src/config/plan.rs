@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::raw::{RawConfig, RawSeed};
 use crate::dist::{Dist, DistSpec, Quantity};
-use crate::error::{cut, shown, Field, InputErrors, Problem, Problems};
+use crate::error::{cut, shown, BadValue, Field, InputErrors, Problem, Problems};
 use crate::fmt::Short;
 use crate::units::DEFAULT_FLOPS_PER_MAC;
 
@@ -71,6 +71,47 @@ pub struct NodeScale {
     pub node: String,
     /// Energy per MAC at this node / energy per MAC at the reference node (dimensionless, > 0).
     pub scale: Dist,
+}
+
+/// `outputs.observation_sensitivity`: which runs write one observation's Sobol indices in
+/// `sensitivity.csv` (10 rows per observation and method).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservationSensitivity {
+    /// Up to [`ObservationSensitivity::AUTO_MAX_OBSERVATIONS`] observations: a table a
+    /// person opens (about 1 MB); above, none (100,000 observations wrote 233 MB).
+    Auto,
+    /// Every observation, whatever their number.
+    All,
+    /// None: `sensitivity.csv` keeps the groups' rows and the prior sensitivity.
+    None,
+}
+
+impl ObservationSensitivity {
+    /// Most observations `auto` writes rows for.
+    pub const AUTO_MAX_OBSERVATIONS: usize = 1000;
+
+    /// Whether a run of `observations` observations computes and writes their rows.
+    pub fn covers(self, observations: usize) -> bool {
+        match self {
+            ObservationSensitivity::Auto => observations <= Self::AUTO_MAX_OBSERVATIONS,
+            ObservationSensitivity::All => true,
+            ObservationSensitivity::None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod observation_sensitivity_tests {
+    use super::ObservationSensitivity::{self, All, Auto, None};
+
+    #[test]
+    fn auto_covers_up_to_the_limit_all_always_none_never() {
+        let max = ObservationSensitivity::AUTO_MAX_OBSERVATIONS;
+        assert!(Auto.covers(max) && !Auto.covers(max + 1));
+        assert!(All.covers(max + 1) && All.covers(0));
+        assert!(!None.covers(1));
+    }
 }
 
 /// Command-line settings that override the config file.
@@ -145,6 +186,9 @@ pub struct RunPlan {
     /// `[nodes]`: each node's energy scale against the reference node, sorted by node size
     /// (`3nm` before `12nm`). Every node in the datasets needs one.
     pub nodes: Vec<NodeScale>,
+    /// `outputs.observation_sensitivity` (default `auto`): which runs write per-observation
+    /// Sobol rows.
+    pub observation_sensitivity: ObservationSensitivity,
 }
 
 impl Serialize for Dist {
@@ -328,7 +372,7 @@ fn resolve(
 
     let flops_per_mac = match &raw.units.flops_per_mac {
         Some(k) => check_flops_per_mac(*k.get_ref()).unwrap_or_else(|m| {
-            found.key(Some(k.span()), "units.flops_per_mac", m);
+            found.key(Some(k.span()), "units.flops_per_mac", m.into());
             DEFAULT_FLOPS_PER_MAC
         }),
         None => DEFAULT_FLOPS_PER_MAC,
@@ -377,7 +421,7 @@ fn resolve(
             None => (default, None),
         };
         spec_value.resolve(quantity).unwrap_or_else(|m| {
-            found.key(span, key, m);
+            found.key(span, key, m.into());
             Dist::fixed(1.0)
         })
     };
@@ -509,6 +553,27 @@ fn resolve(
         }
     }
 
+    let observation_sensitivity = match &raw.outputs.observation_sensitivity {
+        None => ObservationSensitivity::Auto,
+        Some(v) => match v.get_ref().as_str() {
+            "auto" => ObservationSensitivity::Auto,
+            "all" => ObservationSensitivity::All,
+            "none" => ObservationSensitivity::None,
+            other => {
+                found.key(
+                    Some(v.span()),
+                    "outputs.observation_sensitivity",
+                    format!(
+                        "unknown value '{}'; use \"auto\" (up to {} observations), \"all\" or \"none\"",
+                        shown(other),
+                        ObservationSensitivity::AUTO_MAX_OBSERVATIONS
+                    ),
+                );
+                ObservationSensitivity::Auto
+            }
+        },
+    };
+
     let plan = RunPlan {
         name,
         config_path: file.to_path_buf(),
@@ -528,6 +593,7 @@ fn resolve(
         measured_power_factor,
         frontier,
         nodes,
+        observation_sensitivity,
     };
     found.problems.finish(plan)
 }
@@ -557,7 +623,7 @@ impl Found<'_> {
 pub const FLOPS_PER_MAC_RANGE: (f64, f64) = (0.5, 8.0);
 
 /// Checks a FLOPs-per-MAC value, wherever it comes from.
-pub fn check_flops_per_mac(k: f64) -> Result<f64, String> {
+pub fn check_flops_per_mac(k: f64) -> Result<f64, BadValue> {
     let (lo, hi) = FLOPS_PER_MAC_RANGE;
     if k.is_finite() && (lo..=hi).contains(&k) {
         return Ok(k);
@@ -570,9 +636,9 @@ pub fn check_flops_per_mac(k: f64) -> Result<f64, String> {
     } else {
         format!("{} must be a positive number from {lo} to {hi}", Short(k))
     };
-    Err(format!(
+    Err(BadValue(format!(
         "{what} (2 counts a MAC as a multiply and an add; 1 reproduces the seed analysis)"
-    ))
+    )))
 }
 
 fn check_samples(n: i64) -> Result<u64, String> {

@@ -27,6 +27,8 @@ pub struct RawConfig {
     /// `[model]`: methods, reference node and the model's input laws.
     #[serde(default)]
     pub model: RawModel,
+    #[serde(default)]
+    pub outputs: RawOutputs,
     /// Energy at a node divided by energy at the reference node.
     #[serde(default)]
     pub nodes: BTreeMap<String, Spanned<DistSpec>>,
@@ -53,6 +55,14 @@ pub struct RawSampling {
     pub seed: Option<Spanned<RawSeed>>,
     /// `sampling.quantiles`: the quantile levels to report.
     pub quantiles: Option<Spanned<Vec<f64>>>,
+}
+
+/// `[outputs]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutputs {
+    /// `"auto"`, `"all"` or `"none"`.
+    pub observation_sensitivity: Option<Spanned<String>>,
 }
 
 /// `[units]`.

@@ -13,6 +13,13 @@
 //! - `Process size (nm)` → node `<n>nm`; `Foundry` goes to `foundry_process`.
 //! - `Release date` → year; `Manufacturer` → vendor; `Link to datasheet` → source.
 //!
+//! Epoch's one `Tensor-FP16/BF16` column does not say which of the two formats a chip has.
+//! [`shared_column_precisions`] decides from the maker and the release year, by the
+//! generation that brought each format to its matrix units: NVIDIA's BF16 came with Ampere
+//! (A100, 2020; V100 and T4 have FP16 only), AMD's with CDNA (MI100, 2020; MI50/MI60 have FP16
+//! only), and Google's TPU matrix units take bfloat16, the format Google made for them, and
+//! publish no FP16 peak. Other makers' chips get both rows, with a note to remove one.
+//!
 //! For Google TPUs, Epoch's `TDP (W)` holds Google's measured mean chip power (§A.3 "known
 //! quirks"), so those rows get `power_basis = chip_measured_mean`.
 
@@ -108,6 +115,40 @@ pub struct EpochImport {
     pub rows: Vec<ImportedRow>,
     /// Epoch rows that gave nothing, and why.
     pub skipped: Vec<Skipped>,
+    /// Precisions of Epoch's shared FP16/BF16 figure that the chip does not have: no row.
+    pub left_out: Vec<Skipped>,
+}
+
+/// The first release year of BF16 matrix units at NVIDIA (Ampere, A100) and AMD (CDNA, MI100).
+pub const FIRST_BF16_YEAR: i64 = 2020;
+
+/// Which of bf16 and fp16 get a row from Epoch's one `Tensor-FP16/BF16` figure, and why a
+/// format is left out (see the module docs for the rule).
+pub fn shared_column_precisions(manufacturer: &str, year: i64) -> (Vec<Precision>, Option<String>) {
+    let maker = manufacturer.to_ascii_lowercase();
+    if maker == "google" {
+        return (
+            vec![Precision::Bf16],
+            Some(
+                "no fp16 row: Google's TPU matrix units take bfloat16 and publish no FP16 peak"
+                    .into(),
+            ),
+        );
+    }
+    if (maker == "nvidia" || maker == "amd") && year < FIRST_BF16_YEAR {
+        let generation = if maker == "nvidia" {
+            "Ampere (A100)"
+        } else {
+            "CDNA (MI100)"
+        };
+        return (
+            vec![Precision::Fp16],
+            Some(format!(
+                "no bf16 row: {manufacturer} chips before {generation}, {FIRST_BF16_YEAR}, have no BF16 matrix units (released {year})"
+            )),
+        );
+    }
+    (vec![Precision::Bf16, Precision::Fp16], None)
 }
 
 /// A stable id from Epoch's hardware name: the manufacturer's name dropped from the front,
@@ -331,13 +372,23 @@ pub fn read(path: &Path) -> Result<EpochImport, InputErrors> {
         };
         for (column, precisions, flops_per_s) in published {
             let mut notes = format!("Imported from Epoch AI: dense peak from '{column}'.");
+            let mut precisions = precisions.to_vec();
             if precisions.len() > 1 {
-                notes.push_str(" Epoch gives one Tensor-FP16/BF16 figure, written for both bf16 and fp16; remove the row of a format the chip lacks (V100 has no BF16).");
+                let (kept, why) = shared_column_precisions(manufacturer, year);
+                if let Some(why) = why {
+                    out.left_out.push(skip(why));
+                }
+                if kept.len() > 1 {
+                    notes.push_str(" Epoch gives one Tensor-FP16/BF16 figure, written for both bf16 and fp16; remove the row of a format the chip lacks.");
+                } else {
+                    notes.push_str(" Epoch's Tensor-FP16/BF16 figure, for the one of the two formats the chip has.");
+                }
+                precisions = kept;
             }
             if tpu {
                 notes.push_str(" Epoch's TDP for TPUs is Google's measured mean chip power.");
             }
-            for &precision in precisions {
+            for &precision in &precisions {
                 out.rows.push(ImportedRow {
                     accelerator: id.clone(),
                     vendor: manufacturer.to_string(),

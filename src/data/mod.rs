@@ -14,7 +14,7 @@ pub use accelerators::AcceleratorSpec;
 pub use observations::MfuObservation;
 
 use crate::config::RunPlan;
-use crate::error::{shown, InputErrors, Problem, Problems};
+use crate::error::{shown, BadValue, InputErrors, Problem, Problems};
 use crate::units;
 
 /// Number formats whose energy per MAC is calibrated separately: an FP8 MAC is not a BF16 MAC.
@@ -56,19 +56,19 @@ impl Precision {
 
     /// Parses a dataset's `precision` value (case-insensitive); the error message says what is
     /// accepted.
-    pub fn parse(s: &str) -> Result<Precision, String> {
+    pub fn parse(s: &str) -> Result<Precision, BadValue> {
         Precision::ALL
             .into_iter()
             .find(|p| p.name() == s.to_ascii_lowercase())
             .ok_or_else(|| {
-                if s.is_empty() {
+                BadValue(if s.is_empty() {
                     "is empty; use one of tf32, bf16, fp16, fp8, int8".to_string()
                 } else {
                     format!(
                         "unknown precision '{}'; use one of tf32, bf16, fp16, fp8, int8",
                         shown(s)
                     )
-                }
+                })
             })
     }
 
@@ -102,14 +102,14 @@ impl PowerBasis {
     }
 
     /// An absent or empty `power_basis` column means a board TDP.
-    pub fn parse(s: &str) -> Result<PowerBasis, String> {
+    pub fn parse(s: &str) -> Result<PowerBasis, BadValue> {
         match s {
             "" | "board_tdp" => Ok(PowerBasis::BoardTdp),
             "chip_measured_mean" => Ok(PowerBasis::ChipMeasuredMean),
-            _ => Err(format!(
+            _ => Err(BadValue(format!(
                 "unknown power basis '{}'; use board_tdp or chip_measured_mean",
                 shown(s)
-            )),
+            ))),
         }
     }
 }
@@ -144,14 +144,14 @@ impl ObservationKind {
 
     /// An absent or empty `kind` column means a training run (files written before the
     /// column existed hold only training runs).
-    pub fn parse(s: &str) -> Result<ObservationKind, String> {
+    pub fn parse(s: &str) -> Result<ObservationKind, BadValue> {
         match s {
             "" | "training" => Ok(ObservationKind::Training),
             "matmul_benchmark" => Ok(ObservationKind::MatmulBenchmark),
-            _ => Err(format!(
+            _ => Err(BadValue(format!(
                 "unknown kind '{}'; use training (the default when empty) or matmul_benchmark",
                 shown(s)
-            )),
+            ))),
         }
     }
 }
@@ -177,14 +177,14 @@ impl PowerCoverage {
     }
 
     /// Parses the `power_measured_covers` column; the error message says what is accepted.
-    pub fn parse(s: &str) -> Result<PowerCoverage, String> {
+    pub fn parse(s: &str) -> Result<PowerCoverage, BadValue> {
         match s {
             "chip" => Ok(PowerCoverage::Chip),
             "chip_and_host" => Ok(PowerCoverage::ChipAndHost),
-            _ => Err(format!(
+            _ => Err(BadValue(format!(
                 "unknown coverage '{}'; use chip or chip_and_host",
                 shown(s)
-            )),
+            ))),
         }
     }
 }

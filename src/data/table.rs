@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::{shown, Problem, Problems};
+use crate::error::{shown, BadValue, Problem, Problems};
 
 /// How to fix a file that is not UTF-8.
 const NOT_UTF8: &str = "save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)";
@@ -300,30 +300,32 @@ impl<'a> LineCounter<'a> {
 }
 
 /// Parses a plain decimal, explaining what is wrong in terms a spreadsheet user recognises.
-pub fn parse_number(text: &str) -> Result<f64, String> {
+pub fn parse_number(text: &str) -> Result<f64, BadValue> {
     let s = shown(text);
     if text.is_empty() {
-        return Err("is empty; write a number".into());
+        return Err(BadValue("is empty; write a number".into()));
     }
     if let Some(pct) = text.strip_suffix('%') {
         let hint = match pct.trim().parse::<f64>() {
             Ok(v) if v.is_finite() => format!("; write the fraction {}", v / 100.0),
             _ => String::new(),
         };
-        return Err(format!("'{s}' looks like a percent{hint}"));
+        return Err(BadValue(format!("'{s}' looks like a percent{hint}")));
     }
     let lower = text.to_ascii_lowercase();
     if lower.contains("inf") || lower.contains("nan") {
-        return Err(format!(
+        return Err(BadValue(format!(
             "'{s}' is not a finite number; write a plain decimal"
-        ));
+        )));
     }
     match text.parse::<f64>() {
         Ok(x) if x.is_finite() => Ok(if x == 0.0 { 0.0 } else { x }), // -0 reads as 0
-        Ok(_) => Err(format!("'{s}' is too large to be a finite number")),
-        Err(_) => Err(format!(
+        Ok(_) => Err(BadValue(format!(
+            "'{s}' is too large to be a finite number"
+        ))),
+        Err(_) => Err(BadValue(format!(
             "'{s}' is not a number; write a plain decimal such as 0.45"
-        )),
+        ))),
     }
 }
 

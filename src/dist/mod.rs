@@ -10,6 +10,8 @@
 //! It imports nothing above [`crate::units`], so the sampler and the posteriors use it
 //! without depending on the config.
 
+use crate::error::BadValue;
+
 pub mod draw;
 pub mod fast_exp;
 
@@ -115,7 +117,7 @@ pub struct Dist {
 
 impl DistSpec {
     /// Checks parameters and support; the error says which parameter to change.
-    pub fn resolve(self, quantity: Quantity) -> Result<Dist, String> {
+    pub fn resolve(self, quantity: Quantity) -> Result<Dist, BadValue> {
         self.check_parameters()?;
         let (lo, hi) = self.support();
         let fits = match quantity {
@@ -124,46 +126,46 @@ impl DistSpec {
             Quantity::PositiveFactor => lo >= 0.0 && self.not_at_zero(),
         };
         if !fits {
-            return Err(format!(
+            return Err(BadValue(format!(
                 "{} has support [{}, {}], outside the valid range of {}",
                 self.describe(),
                 Short(lo),
                 Short(hi),
                 quantity.describe()
-            ));
+            )));
         }
         let dist = Dist { spec: self };
         let (lowest, highest) = REPRESENTABLE;
         if quantity == Quantity::EnergyPrior {
             if let DistSpec::Fixed { .. } = self {
-                return Err(
+                return Err(BadValue(
                     "a fixed prior leaves nothing to calibrate; use a continuous \
                             distribution such as log_uniform"
                         .into(),
-                );
+                ));
             }
             let inside = dist.cdf(highest) - dist.cdf(lowest);
             if inside.is_nan() || inside < 0.99 {
-                return Err(format!(
+                return Err(BadValue(format!(
                     "{} puts {:.3} of its mass between {lowest} and {highest} pJ/MAC, the range \
                      posteriors are computed on; it needs at least 0.99 there",
                     self.describe(),
                     inside
-                ));
+                )));
             }
         } else {
             // Sampled factors multiply into every implied energy: keep their far tails (what
             // 1e11 draws can reach) finite and positive, so no draw is 0 or infinite.
             let (q_lo, q_hi) = (dist.inverse_cdf(TAIL), dist.inverse_cdf(1.0 - TAIL));
             if !(q_lo >= lowest && q_hi <= highest) {
-                return Err(format!(
+                return Err(BadValue(format!(
                     "{} reaches {} and {} at its {TAIL} and {} quantiles; a sampled factor \
                      must stay between {lowest} and {highest}: narrow it",
                     self.describe(),
                     Short(q_lo),
                     Short(q_hi),
                     1.0 - TAIL
-                ));
+                )));
             }
         }
         Ok(dist)
@@ -473,7 +475,7 @@ mod tests {
         ];
         for (spec, start) in bad {
             let err = spec.resolve(Quantity::PositiveFactor).unwrap_err();
-            assert!(err.starts_with(start), "{err}");
+            assert!(err.0.starts_with(start), "{err}");
         }
         assert!(DistSpec::Normal { mean: 1.0, sd: 0.1 }
             .resolve(Quantity::PositiveFactor)

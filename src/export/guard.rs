@@ -6,15 +6,7 @@
 use crate::calibrate::{Calibration, Summary};
 use crate::config::RunPlan;
 
-/// Reported numbers that are not finite and positive, as `table: row: column = value`.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error(
-    "{} reported numbers are not finite and positive; nothing was written (please report this \
-     with the inputs):\n  {}",
-    .0.len(),
-    .0.join("\n  ")
-)]
-pub struct NonFinite(pub Vec<String>);
+pub use crate::error::NonFinite;
 
 /// Most offending numbers listed; the count says how many there were.
 const LISTED: usize = 20;

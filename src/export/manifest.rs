@@ -1,4 +1,10 @@
-//! `manifest.json`: what produced a results folder, so it can be reproduced and compared.
+//! `manifest.json`: what produced a results folder, so it can be reproduced and compared; and
+//! `timing.json`: how long it took and on how many threads.
+//!
+//! The two are apart so that the manifest depends only on the inputs, the config and the
+//! version: regenerating committed results from unchanged inputs gives a byte-identical
+//! manifest and leaves git clean. `timing.json` changes every run and is not committed
+//! (`.gitignore`).
 
 use serde::Serialize;
 
@@ -30,10 +36,7 @@ struct Manifest<'a> {
     resolved_config: &'a RunPlan,
     inputs: Vec<Input<'a>>,
     seed: u64,
-    threads: usize,
     total_samples: u64,
-    wall_seconds: f64,
-    samples_per_second: f64,
     samples_per_observation: u64,
     rounds: u32,
     target_mcse: Option<f64>,
@@ -84,10 +87,7 @@ pub fn manifest_json(
             .map(|(path, sha256)| Input { path, sha256 })
             .collect(),
         seed: plan.seed,
-        threads: facts.threads,
         total_samples: cal.total_samples,
-        wall_seconds: facts.wall_seconds,
-        samples_per_second: cal.total_samples as f64 / facts.wall_seconds.max(1e-9),
         samples_per_observation: cal.total_samples / (dataset.observations.len().max(1) as u64),
         rounds: facts.rounds,
         target_mcse: facts.target_mcse,
@@ -116,6 +116,27 @@ pub fn manifest_json(
             .collect(),
     };
     let mut bytes = serde_json::to_vec_pretty(&manifest).expect("a manifest always serialises");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// What changes from run to run of the same inputs: `timing.json`.
+#[derive(Serialize)]
+struct Timing {
+    threads: usize,
+    wall_seconds: f64,
+    total_samples: u64,
+    samples_per_second: f64,
+}
+
+pub fn timing_json(cal: &Calibration, facts: &RunFacts) -> Vec<u8> {
+    let timing = Timing {
+        threads: facts.threads,
+        wall_seconds: facts.wall_seconds,
+        total_samples: cal.total_samples,
+        samples_per_second: cal.total_samples as f64 / facts.wall_seconds.max(1e-9),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&timing).expect("timing always serialises");
     bytes.push(b'\n');
     bytes
 }

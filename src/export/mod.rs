@@ -1,5 +1,7 @@
 //! Exporters: results in, bytes out, no I/O. [`crate::output`] owns the files.
 
+use crate::error::BadValue;
+
 pub mod compare;
 pub mod guard;
 pub mod manifest;
@@ -22,12 +24,14 @@ pub enum Format {
 
 impl Format {
     /// Parses a `--format` value: `markdown` (or `md`), `csv` or `json`.
-    pub fn parse(s: &str) -> Result<Format, String> {
+    pub fn parse(s: &str) -> Result<Format, BadValue> {
         match s {
             "markdown" | "md" => Ok(Format::Markdown),
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
-            _ => Err(format!("unknown format '{s}'; use markdown, csv or json")),
+            _ => Err(BadValue(format!(
+                "unknown format '{s}'; use markdown, csv or json"
+            ))),
         }
     }
 }

@@ -17,24 +17,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Error, IoContext, Result};
 
+use crate::schema::files;
 use crate::stop::{Cancelled, Stop};
 
-/// Every file mfucal writes into a results or shard folder.
-pub const OWN_FILES: &[&str] = &[
-    "quantiles.csv",
-    "observations.csv",
-    "accelerators.csv",
-    "sensitivity.csv",
-    "ppc.csv",
-    "hyperparameters.csv",
-    "manifest.json",
-    "summary.md",
-    "posterior.svg",
-    "observations.svg",
-    "state.bin",
-];
+/// Every file mfucal writes into a results or shard folder ([`files::ALL`]).
+pub const OWN_FILES: &[&str] = files::ALL;
 
 /// Manifests are a few megabytes at most; a larger `manifest.json` is not ours.
 const MAX_MANIFEST_BYTES: u64 = 256 << 20;
@@ -47,22 +36,23 @@ pub fn resolve(dir: &Path) -> Result<PathBuf> {
         match fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => {
                 let target = fs::read_link(&path)
-                    .with_context(|| format!("cannot read the link {}", path.display()))?;
+                    .io_context(&path, || format!("cannot read the link {}", path.display()))?;
                 // A relative target is relative to the link's folder; joining an absolute
                 // one replaces the base.
                 path = path.parent().unwrap_or(Path::new("")).join(target);
             }
             _ if path.file_name().is_none() => {
-                return fs::canonicalize(&path)
-                    .with_context(|| format!("--out {}: cannot resolve it", dir.display()));
+                return fs::canonicalize(&path).io_context(dir, || {
+                    format!("--out {}: cannot resolve it", dir.display())
+                });
             }
             _ => return Ok(path),
         }
     }
-    bail!(
+    Err(Error::Refused(format!(
         "--out {}: too many levels of symbolic links; nothing was written",
         dir.display()
-    )
+    )))
 }
 
 /// `out`, or `link (-> target)` for a symlink, for messages.
@@ -82,32 +72,36 @@ pub fn claim(dir: &Path, force: bool, inputs: &[PathBuf]) -> Result<PathBuf> {
     let shown = shown(dir, &target);
     let meta = match fs::metadata(&target) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(target),
-        Err(e) => bail!("--out {shown}: cannot inspect it ({e}); nothing was written"),
+        Err(e) => {
+            return Err(Error::Refused(format!(
+                "--out {shown}: cannot inspect it ({e}); nothing was written"
+            )))
+        }
         Ok(m) => m,
     };
     if !meta.is_dir() {
-        bail!(
+        return Err(Error::Refused(format!(
             "--out {shown} is a file, not a results folder; mfucal never replaces a file; \
              nothing was written; choose another --out"
-        );
+        )));
     }
-    let folder =
-        fs::canonicalize(&target).with_context(|| format!("--out {shown}: cannot resolve it"))?;
+    let folder = fs::canonicalize(&target)
+        .io_context(&target, || format!("--out {shown}: cannot resolve it"))?;
     for input in inputs {
         if fs::canonicalize(input).is_ok_and(|i| i.starts_with(&folder)) {
-            bail!(
+            return Err(Error::Refused(format!(
                 "--out {shown} holds the input {}; replacing it would delete it; nothing was \
                  written; choose another --out",
                 input.display()
-            );
+            )));
         }
     }
     if !force {
         if let Some(why) = foreign(&target) {
-            bail!(
+            return Err(Error::Refused(format!(
                 "--out {shown} is not an mfucal results folder ({why}); nothing was written; \
                  choose another --out, or pass --force to replace it and everything in it"
-            );
+            )));
         }
     }
     Ok(target)
@@ -131,7 +125,7 @@ fn foreign(dir: &Path) -> Option<String> {
             return Some(format!("it holds {name}, which mfucal does not write"));
         }
     }
-    if empty || is_own_manifest(&dir.join(crate::schema::files::MANIFEST)) {
+    if empty || is_own_manifest(&dir.join(files::MANIFEST)) {
         None
     } else {
         Some("it has no manifest.json written by mfucal".into())
@@ -164,7 +158,7 @@ pub struct OutLock {
 pub fn lock_path(target: &Path) -> Result<PathBuf> {
     let name = target
         .file_name()
-        .with_context(|| format!("output {} has no name", target.display()))?
+        .ok_or_else(|| Error::Refused(format!("output {} has no name", target.display())))?
         .to_string_lossy()
         .into_owned();
     let parent = match target.parent() {
@@ -191,7 +185,7 @@ pub fn lock(target: &Path, wait: bool, stop: Stop) -> Result<OutLock> {
     let path = lock_path(target)?;
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+            .io_context(parent, || format!("cannot create {}", parent.display()))?;
     }
     let mut told = false;
     loop {
@@ -201,8 +195,10 @@ pub fn lock(target: &Path, wait: bool, stop: Stop) -> Result<OutLock> {
             .create(true)
             .truncate(false)
             .open(&path)
-            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-        if try_lock(&file).with_context(|| format!("cannot lock {}", path.display()))? {
+            .io_context(&path, || {
+                format!("cannot open the lock file {}", path.display())
+            })?;
+        if try_lock(&file).io_context(&path, || format!("cannot lock {}", path.display()))? {
             // The previous holder removes the file on release: a lock on a file the path no
             // longer names protects nothing, so try again on the current one.
             if !same_file(&file, &path) {
@@ -223,11 +219,11 @@ pub fn lock(target: &Path, wait: bool, stop: Stop) -> Result<OutLock> {
             pid => format!("another mfucal process (pid {pid})"),
         };
         if !wait {
-            bail!(
+            return Err(Error::Locked(format!(
                 "{holder} is writing {}; nothing was written; run again when it ends, or \
                  leave out --no-wait to wait for it",
                 target.display()
-            );
+            )));
         }
         if !told {
             eprintln!(

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Error, IoContext, Result};
 
 pub mod folder;
 use crate::stop::{Cancelled, Stop};
@@ -46,21 +46,22 @@ pub fn exit_unless_published(exit: impl FnOnce()) {
 pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result<()> {
     let dir = &folder::resolve(dir)?;
     if dir.exists() && !dir.is_dir() {
-        bail!(
+        return Err(Error::Refused(format!(
             "{} is a file, not a results folder; mfucal never replaces a file; choose another --out",
             dir.display()
-        );
+        )));
     }
     let name = dir
         .file_name()
-        .with_context(|| format!("output folder {} has no name", dir.display()))?
+        .ok_or_else(|| Error::Refused(format!("output folder {} has no name", dir.display())))?
         .to_string_lossy()
         .into_owned();
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    fs::create_dir_all(&parent)
+        .io_context(&parent, || format!("cannot create {}", parent.display()))?;
     let _lock = match folder::holds(dir) {
         true => None,
         false => Some(folder::lock(dir, true, stop)?),
@@ -69,16 +70,16 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result
 
     let pid = std::process::id();
     let tmp = parent.join(format!(".{name}.tmp-{pid}"));
-    fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    fs::create_dir(&tmp).io_context(&tmp, || format!("cannot create {}", tmp.display()))?;
     let written = (|| -> Result<()> {
         for (file, bytes) in files {
             let path = tmp.join(file);
             let mut f = fs::File::create(&path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
+                .io_context(&path, || format!("cannot create {}", path.display()))?;
             f.write_all(bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+                .io_context(&path, || format!("cannot write {}", path.display()))?;
             f.sync_all()
-                .with_context(|| format!("cannot sync {}", path.display()))?;
+                .io_context(&path, || format!("cannot sync {}", path.display()))?;
             if stop.requested() {
                 break;
             }
@@ -96,7 +97,7 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result
     let mut published = PUBLISHED.lock().unwrap_or_else(PoisonError::into_inner);
     if stop.requested() {
         // The last moment to give up: past the swap the new results are in place.
-        fs::remove_dir_all(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
+        fs::remove_dir_all(&tmp).io_context(&tmp, || format!("cannot remove {}", tmp.display()))?;
         return Err(Cancelled.into());
     }
 
@@ -105,7 +106,7 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], stop: Stop) -> Result
         drop(published);
         // The previous results are now in `tmp`: a kill from here on leaves the new results
         // in place and a hidden leftover the next run removes.
-        fs::remove_dir_all(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
+        fs::remove_dir_all(&tmp).io_context(&tmp, || format!("cannot remove {}", tmp.display()))?;
     } else {
         let swapped = swap_by_renames(&tmp, dir, &parent.join(format!(".{name}.old-{pid}")));
         *published = swapped.is_ok();
@@ -155,19 +156,21 @@ fn exchange(_: &Path, _: &Path) -> bool {
 fn swap_by_renames(tmp: &Path, dir: &Path, old: &Path) -> Result<()> {
     let had_previous = dir.exists();
     if had_previous {
-        fs::rename(dir, old)
-            .with_context(|| format!("cannot move the previous {} aside", dir.display()))?;
+        fs::rename(dir, old).io_context(dir, || {
+            format!("cannot move the previous {} aside", dir.display())
+        })?;
     }
     if let Err(e) = fs::rename(tmp, dir) {
         if had_previous {
             let _ = fs::rename(old, dir);
         }
         let _ = fs::remove_dir_all(tmp);
-        return Err(e)
-            .with_context(|| format!("cannot move the new results into {}", dir.display()));
+        return Err(e).io_context(dir, || {
+            format!("cannot move the new results into {}", dir.display())
+        });
     }
     if had_previous {
-        fs::remove_dir_all(old).with_context(|| format!("cannot remove {}", old.display()))?;
+        fs::remove_dir_all(old).io_context(old, || format!("cannot remove {}", old.display()))?;
     }
     Ok(())
 }
@@ -177,14 +180,15 @@ fn swap_by_renames(tmp: &Path, dir: &Path, old: &Path) -> Result<()> {
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
-        .with_context(|| format!("{} has no file name", path.display()))?
+        .ok_or_else(|| Error::Argument(format!("{} has no file name", path.display())))?
         .to_string_lossy()
         .into_owned();
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    fs::create_dir_all(&parent)
+        .io_context(&parent, || format!("cannot create {}", parent.display()))?;
     // Under the file's lock every `.NAME.tmp-*` sibling is a killed writer's leftover.
     let _lock = match folder::holds(path) {
         true => None,
@@ -205,7 +209,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     })();
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        return Err(e).io_context(path, || format!("cannot write {}", path.display()));
     }
     Ok(())
 }
@@ -244,10 +248,11 @@ fn recover_and_clean(parent: &Path, name: &str, dir: &Path) -> Result<()> {
         let file_name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
         if file_name.starts_with(&old_prefix) && !dir.exists() {
-            fs::rename(&path, dir).with_context(|| format!("cannot restore {}", path.display()))?;
+            fs::rename(&path, dir)
+                .io_context(&path, || format!("cannot restore {}", path.display()))?;
         } else if file_name.starts_with(&tmp_prefix) || file_name.starts_with(&old_prefix) {
             fs::remove_dir_all(&path)
-                .with_context(|| format!("cannot remove stale {}", path.display()))?;
+                .io_context(&path, || format!("cannot remove stale {}", path.display()))?;
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::LogAxis;
-use super::{tick, ENERGY_AXIS, FONT, LABEL_AREA_PX};
+use super::{label_column_px, tick, ENERGY_AXIS, FONT};
 
 /// What plotters' drawing calls return.
 pub type DrawResult<T> = Result<T, DrawingAreaErrorKind<std::io::Error>>;
@@ -27,12 +27,23 @@ pub struct ForestStyle {
     pub caption: Option<String>,
     /// Space at the right of the plot area, px.
     pub margin_right: u32,
+    /// Room left of the chart for the row labels: [`label_px`] of every forest in the picture,
+    /// so that the energy axes of its charts line up.
+    pub label_px: u32,
     /// Height of the energy axis under the rows; 0 leaves it out.
     pub axis_px: u32,
     /// Stroke width of the interval bars, px.
     pub bar_width: u32,
     /// Radius of the median dots, px.
     pub dot_radius: u32,
+}
+
+/// Font size of the row labels.
+pub const LABEL_SIZE: f64 = 15.0;
+
+/// The label column that fits the longest of `labels`, so that none is cut at the left.
+pub fn label_px<'a>(labels: impl IntoIterator<Item = &'a str>) -> u32 {
+    label_column_px(labels, LABEL_SIZE)
 }
 
 /// Draws `rows` top to bottom (row 0 at the top) on `[lo, hi]` pJ/MAC.
@@ -50,7 +61,7 @@ pub fn draw_forest(
     let mut chart = builder
         .margin_right(style.margin_right)
         .x_label_area_size(style.axis_px)
-        .y_label_area_size(LABEL_AREA_PX)
+        .y_label_area_size(style.label_px)
         .build_cartesian_2d(LogAxis::new(lo, hi), -1i32..n as i32)?;
     // Row i is drawn at y = n - 1 - i: top to bottom.
     let label = |y: &i32| {
@@ -69,7 +80,7 @@ pub fn draw_forest(
         .y_label_formatter(&label)
         .x_desc(ENERGY_AXIS)
         .axis_desc_style((FONT, 17))
-        .label_style((FONT, 15))
+        .label_style((FONT, LABEL_SIZE))
         .light_line_style(RGBColor(238, 238, 238))
         .x_max_light_lines(1)
         .draw()?;

@@ -9,9 +9,11 @@
 
 pub mod axis;
 pub mod forest;
+pub mod nodes;
 pub mod observations;
 pub mod posterior;
 
+pub use nodes::nodes_svg;
 pub use observations::observations_svg;
 pub use posterior::posterior_svg;
 
@@ -23,8 +25,32 @@ pub const FONT: &str = "sans-serif";
 /// Energy axis title, with its unit.
 pub const ENERGY_AXIS: &str = "energy per MAC, pJ/MAC (log scale)";
 
-/// Width of the label column left of every chart: the longest observation id fits.
-pub const LABEL_AREA_PX: u32 = 300;
+/// plotters writes a font of size `s` as `font-size = s / 1.24` in the SVG.
+const SVG_FONT_SCALE: f64 = 1.0 / 1.24;
+
+/// An upper estimate of the width in pixels of `text` at plotters font size `size`, for
+/// laying out labels: 0.6 em per character, wider than the average glyph of the common
+/// sans-serif faces (DejaVu Sans, the widest, averages about 0.55 em on lower case). The
+/// picture tests measure text with the same estimate.
+pub fn text_width_px(text: &str, size: f64) -> u32 {
+    (0.6 * size * SVG_FONT_SCALE * text.chars().count() as f64).ceil() as u32
+}
+
+/// Width of a label column that fits the widest of `labels` at font size `size`, plus room
+/// for the tick marks and a gap.
+pub fn label_column_px<'a>(labels: impl IntoIterator<Item = &'a str>, size: f64) -> u32 {
+    labels
+        .into_iter()
+        .map(|l| text_width_px(l, size))
+        .max()
+        .unwrap_or(0)
+        + 16
+}
+
+/// Width of a y label area: the tick labels' column and the rotated axis title beside it.
+pub fn y_label_area_px(column_px: u32, title_size: f64) -> u32 {
+    column_px + (title_size * SVG_FONT_SCALE).ceil() as u32 + 10
+}
 
 /// Tableau 20, reordered so that neighbours differ: distinct enough for ~20 accelerators.
 pub const PALETTE: [RGBColor; 20] = [

@@ -5,14 +5,14 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::forest::{draw_forest, DrawResult, ForestRow, ForestStyle};
+use super::forest::{draw_forest, label_px, DrawResult, ForestRow, ForestStyle};
 use super::{log_range, svg_or_note, FONT, PALETTE};
 use crate::calibrate::{Calibration, ObservationResult};
 use crate::config::{plan::node_order, RunPlan};
 
 const WIDTH: u32 = 1100;
 const LEGEND_PX: u32 = 230;
-const HEADER_PX: u32 = 70;
+const HEADER_PX: u32 = 90;
 const CAPTION_PX: u32 = 30;
 const ROW_PX: u32 = 19;
 const AXIS_PX: u32 = 50;
@@ -100,16 +100,24 @@ fn draw(plan: &RunPlan, cal: &Calibration) -> DrawResult<String> {
             (16, 10),
             (FONT, 26).into_font().style(FontStyle::Bold),
         ))?;
+        let grey = (FONT, 16).into_font().color(&RGBColor(60, 60, 60));
         header.draw(&Text::new(
-            "e_i = u P k / (m c F): 90 % interval over the sampled MFU, power fraction and peak factor; dot at the median. Grouped by node, sorted by median.",
+            "e_i = u P k / (m c F): 90 % interval over the sampled MFU, power fraction and peak factor;",
             (16, 42),
-            (FONT, 16).into_font().color(&RGBColor(60, 60, 60)),
+            grey.clone(),
+        ))?;
+        header.draw(&Text::new(
+            "dot at the median. Grouped by node, sorted by median.",
+            (16, 62),
+            grey,
         ))?;
         let (mut body_area, legend) = rest.split_horizontally(WIDTH - LEGEND_PX);
+        let labels: Vec<String> = cal.observations.iter().map(row_label).collect();
+        let label_px = label_px(labels.iter().map(String::as_str));
         for (i, (node, rows)) in groups.iter().enumerate() {
             let last = i + 1 == n_groups;
             let (area, below) = body_area.split_vertically(group_height(rows.len(), last));
-            draw_group(&area, node, rows, &colours, (lo, hi), last)?;
+            draw_group(&area, node, rows, &colours, (lo, hi), last, label_px)?;
             body_area = below;
         }
         draw_legend(&legend, &colours)?;
@@ -118,6 +126,11 @@ fn draw(plan: &RunPlan, cal: &Calibration) -> DrawResult<String> {
     Ok(svg)
 }
 
+fn row_label(o: &ObservationResult) -> String {
+    format!("{} · {}", o.observation.id, o.observation.precision.name())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn draw_group(
     area: &DrawingArea<SVGBackend, Shift>,
     node: &str,
@@ -125,6 +138,7 @@ fn draw_group(
     colours: &[(String, RGBColor)],
     (lo, hi): (f64, f64),
     last: bool,
+    label_px: u32,
 ) -> DrawResult<()> {
     let n = rows.len();
     let (chart_area, _) = area.split_vertically(area.dim_in_pixel().1 - GAP_PX);
@@ -137,7 +151,7 @@ fn draw_group(
     let rows: Vec<ForestRow> = rows
         .iter()
         .map(|o| ForestRow {
-            label: format!("{} · {}", o.observation.id, o.observation.precision.name()),
+            label: row_label(o),
             bound_90: o.bound_90,
             colour: colour(&o.observation.accelerator),
         })
@@ -148,6 +162,7 @@ fn draw_group(
             if n == 1 { "" } else { "s" }
         )),
         margin_right: 20,
+        label_px,
         axis_px: if last { AXIS_PX } else { 0 },
         bar_width: 3,
         dot_radius: 4,

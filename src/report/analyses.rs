@@ -13,6 +13,17 @@ impl Analyses {
     /// A few lines for the run's summary.
     pub fn summary(&self, plan: &RunPlan, dataset: &Dataset) -> String {
         let mut s = String::new();
+        let n = dataset.observations.len();
+        if !plan.observation_sensitivity.covers(n) {
+            let _ = writeln!(
+                s,
+                "sensitivity.csv: no per-observation Sobol rows for {n} observations (outputs.observation_sensitivity = \"{}\"; \"all\" writes them)",
+                match plan.observation_sensitivity {
+                    crate::config::ObservationSensitivity::None => "none",
+                    _ => "auto",
+                }
+            );
+        }
         let _ = writeln!(
             s,
             "prior-dominated quantiles (moving > {:.0} % under an alternative prior; sensitivity.csv):",

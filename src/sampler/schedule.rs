@@ -12,6 +12,8 @@
 //!   chunks, so the final state equals a single run of the final size.
 //! * **Shards** (`--shard K/N`) own the chunks with `c % N == K - 1`.
 
+use crate::error::BadValue;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -37,7 +39,7 @@ impl Shard {
     pub const WHOLE: Shard = Shard { index: 0, count: 1 };
 
     /// Parses the command line's `K/N` (1 <= K <= N).
-    pub fn parse(s: &str) -> Result<Shard, String> {
+    pub fn parse(s: &str) -> Result<Shard, BadValue> {
         let err = || format!("--shard {s}: write K/N with 1 <= K <= N, e.g. --shard 3/8");
         let (k, n) = s.split_once('/').ok_or_else(err)?;
         let (k, n): (u64, u64) = (
@@ -45,7 +47,7 @@ impl Shard {
             n.trim().parse().map_err(|_| err())?,
         );
         if k == 0 || n == 0 || k > n {
-            return Err(err());
+            return Err(BadValue(err()));
         }
         Ok(Shard {
             index: k - 1,

@@ -11,6 +11,36 @@ use super::{LogHistogram, ObservationSamples, BATCHES};
 
 const MAGIC: &[u8] = b"MFUCAL-STATE 1\n";
 
+/// Why a state file cannot be read, or two states cannot be added up. The message says what
+/// is wrong with the file; a caller puts its path in front.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// The bytes do not start as a state file does.
+    #[error("is not an mfucal state file")]
+    NotAState,
+    /// The checksum does not match the contents: the file was truncated or edited.
+    #[error("is corrupt: its checksum does not match its contents (truncated or edited?)")]
+    Checksum,
+    /// The checksum matches but the lengths inside do not add up.
+    #[error("is corrupt: its layout is inconsistent")]
+    Layout,
+    /// Two states of different datasets.
+    #[error("states hold {mine} and {theirs} observations")]
+    Observations {
+        /// Observations in the state added to.
+        mine: usize,
+        /// Observations in the state added.
+        theirs: usize,
+    },
+}
+
+impl From<StateError> for crate::error::Error {
+    fn from(e: StateError) -> Self {
+        crate::error::Error::Other(Box::new(e))
+    }
+}
+
 /// Histograms per observation (outer) and batch (inner, [`BATCHES`] of them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleState {
@@ -27,13 +57,12 @@ impl SampleState {
     }
 
     /// Adds another state of the same run (counts add exactly).
-    pub fn merge(&mut self, other: &SampleState) -> Result<(), String> {
+    pub fn merge(&mut self, other: &SampleState) -> Result<(), StateError> {
         if other.batches.len() != self.batches.len() {
-            return Err(format!(
-                "states hold {} and {} observations",
-                self.batches.len(),
-                other.batches.len()
-            ));
+            return Err(StateError::Observations {
+                mine: self.batches.len(),
+                theirs: other.batches.len(),
+            });
         }
         for (mine, theirs) in self.batches.iter_mut().zip(&other.batches) {
             for (a, b) in mine.iter_mut().zip(theirs) {
@@ -45,7 +74,7 @@ impl SampleState {
 
     /// Adds another state of the same run, taking it whole when this one holds nothing yet
     /// (no copy: a run of 100,000 observations holds one state, not two).
-    pub fn absorb(&mut self, other: SampleState) -> Result<(), String> {
+    pub fn absorb(&mut self, other: SampleState) -> Result<(), StateError> {
         if self.batches.len() == other.batches.len() && self.samples_per_observation() == 0 {
             *self = other;
             return Ok(());
@@ -121,22 +150,19 @@ impl SampleState {
     }
 
     /// Reads a state file back: its header and the state. The error says what is wrong.
-    pub fn from_bytes(bytes: &[u8]) -> Result<(Vec<u8>, SampleState), String> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<(Vec<u8>, SampleState), StateError> {
         if bytes.len() < MAGIC.len() + 32 || !bytes.starts_with(MAGIC) {
-            return Err("is not an mfucal state file".into());
+            return Err(StateError::NotAState);
         }
         let (body, digest) = bytes.split_at(bytes.len() - 32);
         if Sha256::digest(body).as_slice() != digest {
-            return Err(
-                "is corrupt: its checksum does not match its contents (truncated or edited?)"
-                    .into(),
-            );
+            return Err(StateError::Checksum);
         }
         let mut r = Reader {
             bytes: body,
             at: MAGIC.len(),
         };
-        let corrupt = || "is corrupt: its layout is inconsistent".to_string();
+        let corrupt = || StateError::Layout;
         let header_len = r.u64().ok_or_else(corrupt)? as usize;
         let header = r.take(header_len).ok_or_else(corrupt)?.to_vec();
         let n = r.u64().ok_or_else(corrupt)? as usize;
@@ -205,12 +231,13 @@ mod tests {
         assert_eq!((header.as_slice(), &back), (&b"{\"run\":1}"[..], &state));
         let mut flipped = bytes.clone();
         flipped[100] ^= 1;
-        assert!(SampleState::from_bytes(&flipped)
-            .unwrap_err()
-            .contains("checksum"));
+        assert_eq!(
+            SampleState::from_bytes(&flipped).unwrap_err(),
+            StateError::Checksum
+        );
         assert!(SampleState::from_bytes(&bytes[..bytes.len() - 1]).is_err());
         assert_eq!(
-            SampleState::from_bytes(b"hello").unwrap_err(),
+            SampleState::from_bytes(b"hello").unwrap_err().to_string(),
             "is not an mfucal state file"
         );
     }

@@ -141,8 +141,10 @@ pub fn sobol_all(
     let mut targets = Vec::new();
     // The frontier is deterministic quadrature over closed-form input laws: its variance
     // decomposition over sampled inputs is not defined the same way, so it has no targets.
+    // Per-observation rows only where a reader can use them (`outputs.observation_sensitivity`).
+    let per_observation = plan.observation_sensitivity.covers(obs.len());
     for &method in plan.methods.iter().filter(|&&m| m != Method::Frontier) {
-        for o in obs {
+        for o in obs.iter().filter(|_| per_observation) {
             targets.push(Target {
                 result: SobolResult {
                     method,

@@ -13,8 +13,15 @@ const FIXTURE: &str = concat!(
     "/tests/fixtures/epoch/ml_hardware.csv"
 );
 
+/// An import that writes (`--write`; without it the import is a preview).
 fn import(dir: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["import-epoch", FIXTURE, "--out", "accelerators.csv"];
+    let mut args = vec![
+        "import-epoch",
+        FIXTURE,
+        "--out",
+        "accelerators.csv",
+        "--write",
+    ];
     args.extend_from_slice(extra);
     mfucal_in(dir, &args)
 }
@@ -38,15 +45,15 @@ fn writes_dense_peaks_one_row_per_published_precision() {
         })
         .collect();
     let want: Vec<(&str, &str, &str, &str, &str)> = vec![
-        // Epoch's single Tensor-FP16/BF16 column gives both rows; no TF32 or INT8 published.
-        ("tesla-v100-sxm2", "bf16", "12nm", "300", "125"),
+        // Epoch's single Tensor-FP16/BF16 column: fp16 only on a 2017 NVIDIA chip (BF16 came
+        // with Ampere); no TF32 or INT8 published.
         ("tesla-v100-sxm2", "fp16", "12nm", "300", "125"),
         ("a100-sxm4-80gb", "tf32", "7nm", "400", "156"),
         ("a100-sxm4-80gb", "bf16", "7nm", "400", "312"),
         ("a100-sxm4-80gb", "fp16", "7nm", "400", "312"),
         ("a100-sxm4-80gb", "int8", "7nm", "400", "624"),
+        // bf16 only on a TPU.
         ("tpu-v4", "bf16", "7nm", "170", "275"),
-        ("tpu-v4", "fp16", "7nm", "170", "275"),
         ("tpu-v4", "int8", "7nm", "170", "275"),
         // H100: Epoch's FP8 column is blank, so there is no fp8 row (never 2 x BF16).
         ("h100-sxm5-80gb", "tf32", "5nm", "700", "494.7"),
@@ -84,7 +91,7 @@ fn writes_dense_peaks_one_row_per_published_precision() {
     let before = std::fs::read(dir.path().join("accelerators.csv")).unwrap();
     let again = import(dir.path(), &[]);
     assert!(again.status.success(), "{}", stderr(&again));
-    assert!(stdout(&again).contains("unchanged: 17 rows already in accelerators.csv agree"));
+    assert!(stdout(&again).contains("unchanged: 15 rows already in accelerators.csv agree"));
     assert!(stdout(&again).contains("nothing to write; accelerators.csv is unchanged"));
     assert_eq!(
         before,
@@ -117,8 +124,8 @@ fn a_disagreeing_row_is_reported_and_kept_unless_replace() {
     );
     assert_eq!(
         read_rows(&path).len(),
-        2 + 15,
-        "the 15 other rows are added"
+        2 + 13,
+        "the 13 other rows are added"
     );
 
     let replaced = import(dir.path(), &["--replace"]);
@@ -131,7 +138,7 @@ fn a_disagreeing_row_is_reported_and_kept_unless_replace() {
         lines[2],
         "h100-sxm5-80gb,NVIDIA,5nm,2022,700,tf32,494.7,datasheet"
     );
-    assert_eq!(lines.len(), 1 + 17);
+    assert_eq!(lines.len(), 1 + 15);
 }
 
 #[test]
@@ -150,7 +157,10 @@ fn the_datasheet_link_goes_into_the_source() {
     fields[28] = "https://cloud.google.com/tpu/docs/v4".into(); // Link to datasheet
     lines[tpu] = fields.join(",");
     std::fs::write(dir.path().join("epoch.csv"), lines.join("\n") + "\n").unwrap();
-    let out = mfucal_in(dir.path(), &["import-epoch", "epoch.csv", "--out", "a.csv"]);
+    let out = mfucal_in(
+        dir.path(),
+        &["import-epoch", "epoch.csv", "--out", "a.csv", "--write"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let rows = read_rows(&dir.path().join("a.csv"));
     let tpu = rows.iter().find(|r| r["accelerator"] == "tpu-v4").unwrap();
@@ -168,7 +178,10 @@ fn a_file_without_epoch_columns_is_refused_and_nothing_written() {
         "Hardware name,Manufacturer,TDP\nX,Y,100\n",
     )
     .unwrap();
-    let out = mfucal_in(dir.path(), &["import-epoch", "epoch.csv", "--out", "a.csv"]);
+    let out = mfucal_in(
+        dir.path(),
+        &["import-epoch", "epoch.csv", "--out", "a.csv", "--write"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -188,12 +201,15 @@ fn a_field_that_is_not_a_number_skips_its_accelerator_only() {
     fields[19] = "n/a".into(); // TDP (W)
     lines[2] = fields.join(",");
     std::fs::write(dir.path().join("epoch.csv"), lines.join("\n") + "\n").unwrap();
-    let out = mfucal_in(dir.path(), &["import-epoch", "epoch.csv", "--out", "a.csv"]);
+    let out = mfucal_in(
+        dir.path(),
+        &["import-epoch", "epoch.csv", "--out", "a.csv", "--write"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(
         "  epoch.csv:3: NVIDIA A100 SXM4 80 GB: column TDP (W): 'n/a' is not a number; write a plain decimal such as 0.45; not written\n"
     ), "{}", stdout(&out));
-    assert_eq!(read_rows(&dir.path().join("a.csv")).len(), 17 - 4);
+    assert_eq!(read_rows(&dir.path().join("a.csv")).len(), 15 - 4);
 }
 
 /// An Epoch file with the fixture's header and rows given as (column, value) pairs.
@@ -244,6 +260,7 @@ fn implausible_rows_are_skipped_with_a_reason_and_accents_kept_in_ids() {
             epoch.to_str().unwrap(),
             "--out",
             "accelerators.csv",
+            "--write",
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));

@@ -36,7 +36,7 @@ fn posterior_svg_has_a_panel_per_node_and_precision_with_medians_and_forests() {
     assert_eq!(has("4nm · bf16 · 1 observation"), 1);
     assert_eq!(has("7nm · bf16 · 1 observation"), 1);
     assert_eq!(
-        has("pooled at 4nm · bf16 · all 2 observations, each moved by its node's scale (intervals above)"),
+        has("pooled at 4nm · bf16 · all 2 observations, each moved by its node's scale"),
         1
     );
     // Every panel has a labelled energy axis and density axis.

@@ -14,9 +14,9 @@
 //! The calibration is `tests/fixtures/snapshot/` (3 chips on 2 nodes; 7 observations with a
 //! range, a matmul benchmark, a measured power and an excluded row; every method; 3,000
 //! samples per observation, a fixed seed), run on 1 and on 3 worker threads, which must write
-//! the same bytes. In `manifest.json` the values that legitimately differ between runs of the
-//! same calibration ([`VARYING`]: the thread count, checked against `--threads`, the wall time
-//! and the speed) are replaced by `"<varies>"`; everything else is compared as written.
+//! the same bytes. `manifest.json` is compared as written; in `timing.json` the values that
+//! legitimately differ between runs of the same calibration ([`VARYING`]: the thread count,
+//! checked against `--threads`, the wall time and the speed) are replaced by `"<varies>"`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ use crate::common::{self, stderr, Fixture};
 /// Set to `1` to rewrite the snapshots from what the code writes now.
 const UPDATE: &str = "MFUCAL_UPDATE_SNAPSHOTS";
 
-/// Top-level keys of `manifest.json` whose values differ between runs of one calibration.
+/// Top-level keys of `timing.json` whose values differ between runs of one calibration.
 const VARYING: [&str; 3] = ["threads", "wall_seconds", "samples_per_second"];
 
 /// The worker thread counts; every one must write the snapshots' bytes.
@@ -64,10 +64,10 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// `manifest.json` with the value of each [`VARYING`] key replaced by `"<varies>"`, after
+/// `timing.json` with the value of each [`VARYING`] key replaced by `"<varies>"`, after
 /// checking that each occurs once and that `threads` is the count the run was given.
-fn masked_manifest(bytes: &[u8], threads: &str) -> Vec<u8> {
-    let text = std::str::from_utf8(bytes).expect("manifest.json is UTF-8");
+fn masked_timing(bytes: &[u8], threads: &str) -> Vec<u8> {
+    let text = std::str::from_utf8(bytes).expect("timing.json is UTF-8");
     let mut seen = Vec::new();
     let mut out = String::new();
     for line in text.split_inclusive('\n') {
@@ -85,7 +85,7 @@ fn masked_manifest(bytes: &[u8], threads: &str) -> Vec<u8> {
             None => (value, ""),
         };
         if *key == "threads" {
-            assert_eq!(value, threads, "manifest.json: threads");
+            assert_eq!(value, threads, "timing.json: threads");
         }
         seen.push(*key);
         out.push_str(&format!("{head}: \"<varies>\"{comma}\n"));
@@ -95,7 +95,7 @@ fn masked_manifest(bytes: &[u8], threads: &str) -> Vec<u8> {
     expected.sort_unstable();
     assert_eq!(
         seen, expected,
-        "manifest.json: the keys masked as varying, once each (a renamed key? update VARYING)"
+        "timing.json: the keys masked as varying, once each (a renamed key? update VARYING)"
     );
     out.into_bytes()
 }
@@ -130,16 +130,16 @@ fn first_difference(snapshot: &[u8], written: &[u8]) -> String {
     }
 }
 
-/// What a run on `threads` threads writes, `manifest.json` masked.
+/// What a run on `threads` threads writes, `timing.json` masked.
 fn run(threads: &str) -> BTreeMap<String, Vec<u8>> {
     let f = fixture();
     let out = f.run(&["--threads", threads, "--quiet"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut written = files(&f.path("out"));
-    let manifest = written
-        .get_mut("manifest.json")
-        .expect("the run wrote manifest.json");
-    *manifest = masked_manifest(manifest, threads);
+    let timing = written
+        .get_mut("timing.json")
+        .expect("the run wrote timing.json");
+    *timing = masked_timing(timing, threads);
     written
 }
 

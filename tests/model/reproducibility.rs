@@ -7,13 +7,17 @@ use std::path::Path;
 
 use common::{mfucal_in, stderr, Fixture};
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 10] = [
     "quantiles.csv",
     "observations.csv",
     "accelerators.csv",
     "sensitivity.csv",
     "ppc.csv",
     "summary.md",
+    "manifest.json",
+    "nodes.svg",
+    "posterior.svg",
+    "observations.svg",
 ];
 
 #[test]
@@ -68,4 +72,36 @@ fn committed_results_match_the_code_and_data() {
             out_dir.join(table).display()
         );
     }
+}
+
+#[test]
+fn manifest_json_is_byte_identical_between_runs_and_timing_is_apart() {
+    // Run time and speed change every run: they go to timing.json (not committed), so that
+    // regenerating unchanged inputs leaves the committed manifest as it was.
+    let f = Fixture::new();
+    let read = |name: &str| std::fs::read(f.path("out").join(name)).unwrap();
+    assert!(f.run(&["--threads", "1"]).status.success());
+    let (manifest, svgs) = (
+        read("manifest.json"),
+        ["nodes.svg", "posterior.svg", "observations.svg"].map(read),
+    );
+    assert!(f.run(&["--threads", "2"]).status.success());
+    assert!(
+        manifest == read("manifest.json"),
+        "manifest.json differs between two runs"
+    );
+    for (i, name) in ["nodes.svg", "posterior.svg", "observations.svg"]
+        .iter()
+        .enumerate()
+    {
+        assert!(svgs[i] == read(name), "{name} differs between two runs");
+    }
+    let text = String::from_utf8(manifest).unwrap();
+    for key in ["wall_seconds", "samples_per_second", "\"threads\""] {
+        assert!(!text.contains(key), "manifest.json holds {key}");
+    }
+    let timing: serde_json::Value = serde_json::from_slice(&read("timing.json")).unwrap();
+    assert_eq!(timing["threads"], 2);
+    assert!(timing["wall_seconds"].as_f64().unwrap() > 0.0);
+    assert!(timing["samples_per_second"].as_f64().unwrap() > 0.0);
 }

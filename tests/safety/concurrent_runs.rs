@@ -109,7 +109,8 @@ fn concurrent_rounds(rounds: usize) {
         let o = f.mfucal(&run_args(&format!("alone{seed}"), seed));
         assert!(o.status.success(), "{}", stderr(&o));
         let mut set = files(&f.path(format!("alone{seed}").as_str()));
-        set.remove("manifest.json"); // timings and paths differ
+        set.remove("manifest.json"); // paths differ
+        set.remove("timing.json"); // run times differ
         alone.push(set);
     }
     for round in 0..rounds {
@@ -122,8 +123,9 @@ fn concurrent_rounds(rounds: usize) {
             assert!(o.status.success(), "round {round}: {}", stderr(&o));
         }
         let mut set = files(&f.path("out"));
-        assert_eq!(set.len(), 10, "round {round}: {:?}", set.keys());
+        assert_eq!(set.len(), 12, "round {round}: {:?}", set.keys());
         set.remove("manifest.json");
+        set.remove("timing.json");
         assert!(
             alone.contains(&set),
             "round {round}: not one run's complete results"
@@ -159,7 +161,7 @@ fn a_second_run_waits_for_the_lock_or_fails_at_once_with_no_wait() {
     assert!(!f.path("out").exists(), "wrote while another held the lock");
     drop(lock);
     assert!(child.wait().unwrap().success());
-    assert_eq!(files(&f.path("out")).len(), 10);
+    assert_eq!(files(&f.path("out")).len(), 12);
 }
 
 #[test]

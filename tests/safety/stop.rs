@@ -67,7 +67,7 @@ fn a_stopped_write_leaves_the_previous_folder_and_no_temporary_one() {
         Stop::on(Some(&requested)),
     )
     .unwrap_err();
-    assert!(err.is::<Cancelled>(), "{err:#}");
+    assert!(err.is_cancelled(), "{}", err.report());
     assert_eq!(std::fs::read(dir.join("a.csv")).unwrap(), b"old");
     assert!(!dir.join("b.csv").exists());
     let entries: Vec<String> = std::fs::read_dir(root.path())

@@ -158,7 +158,10 @@ fn write_observations(s: &mut String, diff: &Diff) {
         let _ = writeln!(s, "Inputs changed: {}.", diff.inputs_changed.join(", "));
     }
     if !diff.settings_changed.is_empty() {
-        let _ = writeln!(s, "Settings changed: {}.", diff.settings_changed.join(", "));
+        let _ = writeln!(s, "Settings changed:");
+        for setting in &diff.settings_changed {
+            let _ = writeln!(s, "- {setting}");
+        }
     }
 }
 

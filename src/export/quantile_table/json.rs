@@ -1,4 +1,5 @@
-//! The quantile table as JSON: one object per row, quantiles keyed by their column label.
+//! The quantile table as JSON: one object per row, quantiles and their Monte Carlo standard
+//! errors keyed by their column label.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,9 @@ struct Row<'a> {
     mean: Option<f64>,
     sd: Option<f64>,
     quantiles: BTreeMap<&'a str, Option<f64>>,
+    /// Monte Carlo standard error of each quantile, pJ/MAC, keyed like `quantiles` (as the
+    /// CSV's `mcse_` columns); `null` where there is none (contradictory, or one batch).
+    mcse: BTreeMap<&'a str, Option<f64>>,
     status: String,
 }
 
@@ -47,6 +51,12 @@ pub fn quantiles_json(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
                     .iter()
                     .enumerate()
                     .map(|(i, q)| (q.label.as_str(), summary.map(|s| s.quantiles[i])))
+                    .collect(),
+                mcse: plan
+                    .quantiles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| (q.label.as_str(), summary.and_then(|s| s.mcse[i])))
                     .collect(),
                 status: match &g.outcome {
                     Ok(_) => "ok".into(),
