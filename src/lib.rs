@@ -29,7 +29,6 @@
 
 #![warn(missing_docs)]
 
-#[allow(missing_docs)] // docs pending: branch `errors` is rewriting error.rs
 pub mod error;
 pub mod fmt;
 pub mod input;
@@ -52,7 +51,6 @@ pub mod calibrate;
 
 pub mod stats;
 
-#[allow(missing_docs)] // docs pending: branch `errors` is rewriting compare/
 pub mod compare;
 
 pub mod export;
@@ -63,5 +61,4 @@ pub mod plot;
 
 pub mod report;
 
-#[allow(missing_docs)] // docs pending: branch `errors` is rewriting app/
 pub mod app;

@@ -27,6 +27,7 @@ pub struct RawConfig {
     /// `[model]`: methods, reference node and the model's input laws.
     #[serde(default)]
     pub model: RawModel,
+    /// `[outputs]`: which optional results are written.
     #[serde(default)]
     pub outputs: RawOutputs,
     /// Energy at a node divided by energy at the reference node.

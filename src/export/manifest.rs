@@ -129,6 +129,7 @@ struct Timing {
     samples_per_second: f64,
 }
 
+/// `timing.json`'s bytes: threads, wall seconds, total samples and samples per second.
 pub fn timing_json(cal: &Calibration, facts: &RunFacts) -> Vec<u8> {
     let timing = Timing {
         threads: facts.threads,
