@@ -118,6 +118,7 @@ fn plan(prior: DistSpec, seven_nm_scale: DistSpec) -> RunPlan {
         methods: vec![Method::Bound, Method::Efficiency],
         reference_node: "4nm".into(),
         frontier: mfucal::config::FrontierPriors::default(),
+        observation_sensitivity: mfucal::config::ObservationSensitivity::Auto,
         prior: dist(prior, Quantity::EnergyPrior),
         power_fraction: dist(
             DistSpec::Uniform {
