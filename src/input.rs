@@ -14,14 +14,18 @@ pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 /// Why an input could not be read, as the end of a one-line message after its path.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InputError {
+    /// The path is a folder.
     #[error("is a folder, not a file")]
     Folder,
+    /// The path is a pipe, device or socket.
     #[error(
         "is not a regular file (a pipe, device or socket); save the data to a file and pass that"
     )]
     NotRegular,
+    /// The file is larger than [`MAX_INPUT_BYTES`].
     #[error("is larger than the {} GiB an input may be; is it the right file?", MAX_INPUT_BYTES >> 30)]
     TooLarge,
+    /// Any other I/O error, with the system's message.
     #[error("cannot be read ({0})")]
     Io(String),
     /// Does not exist (some callers create it).

@@ -27,6 +27,8 @@
 //! 13. [`report`]: terminal text (analyses, progress bar).
 //! 14. [`app`]: the commands as library functions; the binary only parses and dispatches.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod fmt;
 pub mod input;

@@ -14,6 +14,7 @@ impl<'a> Stop<'a> {
     /// Never requested: for library callers without a signal handler.
     pub const NEVER: Stop<'static> = Stop(None);
 
+    /// Polls `flag`; `None` never stops.
     pub fn on(flag: Option<&'a AtomicBool>) -> Stop<'a> {
         Stop(flag)
     }

@@ -34,11 +34,13 @@ pub const SCALE_POINTS: usize = 64;
 /// What `check` was asked.
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
+    /// `--config`: the config file whose data and model the claim is checked against.
     pub config: PathBuf,
     /// The claimed energy, pJ per MAC (per FLOP with `flops_per_mac = 1`).
     pub pj_per_mac: f64,
     /// Default: the config's reference node.
     pub node: Option<String>,
+    /// `--precision`: the number format of the claim.
     pub precision: Precision,
     /// Default: the config's `units.flops_per_mac`.
     pub flops_per_mac: Option<f64>,
@@ -49,6 +51,7 @@ pub struct CheckOptions {
 /// The table and verdict, and whether the caller asked to fail on it.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
+    /// The table of probabilities and the verdict, as printed.
     pub text: String,
     /// The largest probability of contradiction.
     pub max_probability: f64,
@@ -77,6 +80,8 @@ pub fn check_probability(p: f64) -> Result<f64, crate::error::BadValue> {
     Ok(p)
 }
 
+/// `mfucal check`: whether a claimed energy per MAC contradicts the published observations, with
+/// the probability per run and the verdict.
 pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let mut plan = config::load(&opts.config, &Overrides::default())?;
     let dataset = Dataset::load(&plan)?;

@@ -10,7 +10,9 @@ use crate::export::{self, Format};
 pub struct DiffOptions {
     /// A results folder, or `REV:FOLDER` read with `git show`.
     pub old: String,
+    /// A results folder, or `REV:FOLDER`, compared with `old`.
     pub new: String,
+    /// `--format`: how the comparison is printed.
     pub format: Format,
     /// Rows whose largest relative change exceeds this fraction are marked (0.05 = 5 %).
     pub threshold: f64,
@@ -21,7 +23,9 @@ pub struct DiffOptions {
 /// The comparison, printed, and whether any row moved past the threshold (for
 /// `--exit-code`).
 pub struct DiffReport {
+    /// The comparison in the requested format.
     pub text: Vec<u8>,
+    /// Some row moved past the threshold.
     pub moved: bool,
 }
 

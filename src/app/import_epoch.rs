@@ -3,7 +3,7 @@
 //!
 //! Without `--write` it is a preview: it reports what it would add, replace and hold back,
 //! and writes nothing. New rows that look like a chip the dataset already has are held back
-//! even with `--write` ([`suspicions`]): the same TDP and peak as another accelerator, a
+//! even with `--write` (`suspicions`): the same TDP and peak as another accelerator, a
 //! similar name ([`similar_ids`]), or a node that disagrees with the chip's existing rows.
 //! Tie such a row to the existing one by putting Epoch's name in that row's `epoch_name`
 //! column, or add it by hand.

@@ -15,10 +15,14 @@ use crate::fmt::Short;
 /// What to compute: from an energy, the limit; from an MFU, the energy bound.
 #[derive(Debug, Clone, Copy)]
 pub enum LimitInput {
+    /// `--pj-per-mac`: an energy per MAC, pJ.
     PjPerMac(f64),
+    /// `--mfu`: an MFU, a fraction in (0, 1].
     Mfu(f64),
 }
 
+/// `mfucal limit`: for one accelerator and precision, the physics limit an energy allows, or the
+/// energy bound an MFU implies, as printed text.
 pub fn limit(
     config_path: &Path,
     accelerator: &str,

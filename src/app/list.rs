@@ -12,8 +12,11 @@ use crate::data::Dataset;
 /// What to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum What {
+    /// `list accelerators`: the accelerators file's rows.
     Accelerators,
+    /// `list nodes`: every node of the config's `[nodes]` and the accelerators file.
     Nodes,
+    /// `list observations`: the observations file's rows.
     Observations,
 }
 

@@ -27,9 +27,11 @@ use crate::{input, plot};
 /// What `run` was asked to do.
 #[derive(Clone, Default)]
 pub struct RunOptions<'a> {
+    /// `--config`: the config file.
     pub config: PathBuf,
     /// Defaults to `results/<name>`.
     pub out: Option<PathBuf>,
+    /// `--samples` and `--seed`.
     pub overrides: Overrides,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
@@ -51,6 +53,7 @@ pub struct RunOptions<'a> {
 pub enum Comparison {
     /// The folder did not exist or held no `quantiles.csv`.
     NoPrevious,
+    /// The changes from the previous results.
     Diff(Box<Diff>),
     /// The previous results could not be read (an older or damaged folder): why.
     Unreadable(String),
@@ -58,13 +61,19 @@ pub enum Comparison {
 
 /// What a run did, for the summary on stdout.
 pub struct RunReport {
+    /// The folder the results were written to.
     pub out_dir: PathBuf,
+    /// The checked plan the run used.
     pub plan: RunPlan,
+    /// Everything the run computed.
     pub calibration: Calibration,
+    /// Facts of the run that are not in the plan (threads, wall time, checksums).
     pub facts: RunFacts,
+    /// How the results compare with the folder's previous ones.
     pub comparison: Comparison,
     /// Sensitivity indices, prior sensitivity and predictive checks.
     pub analyses: Analyses,
+    /// The checked inputs.
     pub dataset: Dataset,
 }
 
@@ -79,7 +88,9 @@ pub use crate::error::Interrupted;
 
 /// The checked inputs, the rayon pool and the input checksums every run needs.
 pub struct Prepared {
+    /// The checked config.
     pub plan: RunPlan,
+    /// The checked datasets.
     pub dataset: Dataset,
     pub(crate) pool: rayon::ThreadPool,
     pub(crate) inputs: Vec<(String, String)>,

@@ -129,9 +129,11 @@ pub fn run_shard(prepared: Prepared, options: &RunOptions) -> Result<String> {
 pub struct MergeOptions<'a> {
     /// Shard folders written by `mfucal run --shard K/N --out DIR`.
     pub shards: Vec<PathBuf>,
+    /// `--out`: the folder the merged results are written to.
     pub out: PathBuf,
     /// Defaults to the config the shards recorded.
     pub config: Option<PathBuf>,
+    /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
     /// Replace an existing `--out` folder that mfucal did not write.
     pub force: bool,

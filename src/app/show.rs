@@ -19,9 +19,13 @@ type Row = HashMap<String, String>;
 
 /// What to show and how.
 pub struct ShowOptions {
+    /// The results folder to read.
     pub dir: PathBuf,
+    /// `--node`: only rows of this node.
     pub node: Option<String>,
+    /// `--accelerator`: only this accelerator's rows.
     pub accelerator: Option<String>,
+    /// `--precision`: only rows of this precision.
     pub precision: Option<String>,
     /// `None`: the terminal table.
     pub format: Option<Format>,

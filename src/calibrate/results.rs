@@ -22,6 +22,7 @@ pub enum Basis {
 }
 
 impl Basis {
+    /// The value of the `basis` column.
     pub fn name(self) -> &'static str {
         match self {
             Basis::Observed => "observed",
@@ -34,9 +35,11 @@ impl Basis {
 /// A posterior's reported numbers, pJ/MAC.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
+    /// Posterior mean, pJ/MAC.
     pub mean: f64,
+    /// Posterior standard deviation, pJ/MAC.
     pub sd: f64,
-    /// At the plan's quantile levels.
+    /// Quantiles, pJ/MAC, at the plan's quantile levels.
     pub quantiles: Vec<f64>,
     /// Monte Carlo standard error of each quantile, pJ/MAC, by batch means (see
     /// [`crate::sampler::schedule`]); `None` with fewer than two batches of samples.
@@ -57,9 +60,13 @@ impl Summary {
 /// One row of `quantiles.csv`.
 #[derive(Debug, Clone)]
 pub struct GroupResult {
+    /// The method the posterior comes from.
     pub method: Method,
+    /// The node, e.g. `"7nm"` (the reference node for the pooled row).
     pub node: String,
+    /// Number format of the group; each precision is calibrated on its own.
     pub precision: Precision,
+    /// Observed on the node, scaled from the pooled row, or pooled.
     pub basis: Basis,
     /// Observations at this node: 0 for a scaled (extrapolated) row; for the pooled row,
     /// every observation of the precision.
@@ -69,14 +76,18 @@ pub struct GroupResult {
     pub n_observations_used: usize,
     /// Monte Carlo samples behind the row (of the observations used).
     pub samples: u64,
+    /// The posterior and its numbers, or why the observations contradict each other.
     pub outcome: Result<(NodePosterior, Summary), Contradiction>,
 }
 
 /// One row of `observations.csv`: the bound `e_i` (eta = 1) of one observation.
 #[derive(Debug, Clone)]
 pub struct ObservationResult {
+    /// The observation, joined with its accelerator.
     pub observation: Observation,
+    /// Monte Carlo samples drawn for it.
     pub samples: u64,
+    /// Quantiles of the bound `e_i`, pJ/MAC, at the plan's levels.
     pub bound: Summary,
     /// The bound's 5 %, 50 % and 95 % quantiles, pJ/MAC, whatever levels the plan reports:
     /// the 90 % intervals of the pictures.
@@ -96,6 +107,7 @@ pub enum AcceleratorQuantity {
 }
 
 impl AcceleratorQuantity {
+    /// The value of the `quantity` column.
     pub fn name(self) -> &'static str {
         match self {
             AcceleratorQuantity::PjPerMac => "pj_per_mac",
@@ -108,17 +120,26 @@ impl AcceleratorQuantity {
 /// One row of `accelerators.csv`.
 #[derive(Debug, Clone)]
 pub struct AcceleratorResult {
+    /// The method the node posterior comes from.
     pub method: Method,
+    /// Accelerator id.
     pub accelerator: String,
+    /// The accelerator's process node, e.g. `"7nm"`.
     pub node: String,
+    /// Precision of the accelerator row (its peak and its energy).
     pub precision: Precision,
+    /// What the row reports.
     pub quantity: AcceleratorQuantity,
+    /// Unit of the quantiles: `pJ/MAC`, `fraction`, or the precision's throughput unit (`TFLOPS`,
+    /// `TOPS`).
     pub unit: &'static str,
+    /// Quantiles at the plan's levels, or the contradiction of the posterior they come from.
     pub quantiles: Result<Vec<f64>, Contradiction>,
 }
 
 /// Everything a run computes.
 pub struct Calibration {
+    /// Rows of `quantiles.csv`: one per method, precision and node, plus each pooled row.
     pub groups: Vec<GroupResult>,
     /// The frontier's per-run, per-accelerator and hyperparameter figures, when the plan
     /// asks for the method.
@@ -126,8 +147,11 @@ pub struct Calibration {
     /// The frontier's node and pooled posteriors under each alternative prior
     /// ([`crate::posterior::alternatives`]), in their order, for prior sensitivity.
     pub frontier_alternatives: Vec<Vec<frontier::GroupFit>>,
+    /// Rows of `observations.csv`, in file order.
     pub observations: Vec<ObservationResult>,
+    /// Rows of `accelerators.csv`.
     pub accelerators: Vec<AcceleratorResult>,
+    /// Samples drawn in all: samples per observation times observations.
     pub total_samples: u64,
 }
 

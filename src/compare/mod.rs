@@ -38,18 +38,26 @@ pub struct Columns {
 /// One side's numbers for a row, pJ/MAC; `None` where the row is contradictory.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Numbers {
+    /// The row's `n_observations`, if the table gives it.
     pub n_observations: Option<u64>,
+    /// Lower end of the interval, pJ/MAC (the `columns.low` column).
     pub low: Option<f64>,
+    /// The centre, pJ/MAC (the `columns.centre` column).
     pub centre: Option<f64>,
+    /// Upper end of the interval, pJ/MAC (the `columns.high` column).
     pub high: Option<f64>,
+    /// The row's `status`: `ok`, or why it is contradictory.
     pub status: String,
 }
 
 /// Relative changes `(new - old) / old`; `None` where either side has no number.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Change {
+    /// Relative change of the lower end.
     pub low: Option<f64>,
+    /// Relative change of the centre.
     pub centre: Option<f64>,
+    /// Relative change of the upper end.
     pub high: Option<f64>,
 }
 
@@ -67,14 +75,19 @@ impl Change {
 /// One row of the comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowDiff {
+    /// The row's `method`.
     pub method: String,
+    /// The row's `node`.
     pub node: String,
+    /// The row's `precision`.
     pub precision: String,
+    /// The row's `basis` (`observed`, `scaled` or `pooled`).
     pub basis: String,
     /// `None`: the row is new.
     pub old: Option<Numbers>,
     /// `None`: the row was removed.
     pub new: Option<Numbers>,
+    /// Relative changes from `old` to `new`.
     pub change: Change,
     /// Moved more than the threshold, changed status, or is on one side only.
     pub marked: bool,
@@ -83,6 +96,7 @@ pub struct RowDiff {
 /// An observation as the comparison names it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObservationRef {
+    /// The observation's id.
     pub id: String,
     /// `accelerator precision, node, MFU low–high` when `observations.csv` has the row.
     pub detail: Option<String>,
@@ -91,23 +105,32 @@ pub struct ObservationRef {
 /// What happened to the observations between the two sides.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ObservationChanges {
+    /// Observations used on the new side only.
     pub added: Vec<ObservationRef>,
+    /// Observations used on the old side only.
     pub removed: Vec<ObservationRef>,
     /// Same id, different accelerator, precision or MFU: `(id, old detail, new detail)`.
     pub changed: Vec<(String, String, String)>,
     /// Newly excluded: `(id, reason)`.
     pub newly_excluded: Vec<(String, String)>,
+    /// Ids excluded on the old side and not on the new.
     pub no_longer_excluded: Vec<String>,
 }
 
 /// The whole comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diff {
+    /// How the old side was named (`results/default`, `HEAD:results/default`).
     pub old: String,
+    /// How the new side was named.
     pub new: String,
+    /// Relative change above which a row is marked, a fraction (0.05 = 5 %).
     pub threshold: f64,
+    /// The quantile columns compared.
     pub columns: Columns,
+    /// Every row of the new side, in its order, then the rows only the old side has.
     pub rows: Vec<RowDiff>,
+    /// What happened to the observations.
     pub observations: ObservationChanges,
     /// Input files whose SHA-256 differs, or that one side only has.
     pub inputs_changed: Vec<String>,

@@ -20,22 +20,32 @@ pub type RowKey = (String, String, String, String);
 /// One row of `quantiles.csv`; numbers are `None` where the row is contradictory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantileRow {
+    /// `(method, node, precision, basis)`.
     pub key: RowKey,
+    /// The row's `n_observations`, if the table has the column.
     pub n_observations: Option<u64>,
+    /// Posterior mean, pJ/MAC.
     pub mean: Option<f64>,
     /// By column label (`q0.5`).
     pub quantiles: BTreeMap<String, Option<f64>>,
+    /// `ok`, or why the row is contradictory.
     pub status: String,
 }
 
 /// One row of `observations.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservationRow {
+    /// The observation's id.
     pub id: String,
+    /// Accelerator id.
     pub accelerator: String,
+    /// The accelerator's node.
     pub node: String,
+    /// Precision, as written.
     pub precision: String,
+    /// Lower end of the MFU, as written (compared as text).
     pub mfu_low: String,
+    /// Upper end of the MFU, as written (compared as text).
     pub mfu_high: String,
 }
 
@@ -46,7 +56,9 @@ pub struct Snapshot {
     pub label: String,
     /// Quantile labels in column order, with their levels.
     pub levels: Vec<(String, f64)>,
+    /// Rows of `quantiles.csv`, in file order.
     pub rows: Vec<QuantileRow>,
+    /// Rows of `observations.csv`, in file order.
     pub observations: Vec<ObservationRow>,
     /// Ids used, from the manifest when it lists them, else from `observations.csv`.
     pub used_ids: Vec<String>,

@@ -30,11 +30,17 @@ use crate::dist::{Dist, DistSpec, Quantity};
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFrontier {
+    /// `model.frontier.best_run_efficiency`: a distribution spec, fraction in (0, 1].
     pub best_run_efficiency: Option<Spanned<DistSpec>>,
+    /// `model.frontier.inefficiency_mean`: a distribution spec, log units, > 0.
     pub inefficiency_mean: Option<Spanned<DistSpec>>,
+    /// `model.frontier.inefficiency_shapes`: the κ values, 1 to 12 of them, each in [0.5, 50].
     pub inefficiency_shapes: Option<Spanned<Vec<f64>>>,
+    /// `model.frontier.architecture_spread`: log units, in [0, 2].
     pub architecture_spread: Option<Spanned<f64>>,
+    /// `model.frontier.mislabel_probability`: a probability in [0, 0.5).
     pub mislabel_probability: Option<Spanned<f64>>,
+    /// `model.frontier.mislabel_max_factor`: a factor in (1, 10].
     pub mislabel_max_factor: Option<Spanned<f64>>,
 }
 
@@ -45,14 +51,15 @@ pub struct FrontierPriors {
     pub best_run_efficiency: Dist,
     /// θ, mean of a run's own log-inefficiency `w` (`inefficiency_mean`), log units.
     pub inefficiency_mean: Dist,
-    /// κ values, equally likely a priori (`inefficiency_shapes`).
+    /// κ values, equally likely a priori (`inefficiency_shapes`): 1 to 12 Gamma
+    /// shapes in [0.5, 50].
     pub inefficiency_shapes: Vec<f64>,
     /// Scale of the half-normal prior of τ, the spread of `ln E` across a node's chips
-    /// (`architecture_spread`), log units.
+    /// (`architecture_spread`), log units, in [0, 2].
     pub architecture_spread: f64,
-    /// π, probability that a published MFU is too high (`mislabel_probability`).
+    /// π, probability that a published MFU is too high (`mislabel_probability`), in [0, 0.5).
     pub mislabel_probability: f64,
-    /// Largest factor by which a mislabelled MFU is too high (`mislabel_max_factor`).
+    /// Largest factor by which a mislabelled MFU is too high (`mislabel_max_factor`), in (1, 10].
     pub mislabel_max_factor: f64,
 }
 

@@ -15,8 +15,11 @@ use crate::units::DEFAULT_FLOPS_PER_MAC;
 /// 1000 s per observation, and the 64-bit histogram counts stay far from overflow.
 pub const MAX_SAMPLES_PER_OBSERVATION: u64 = 100_000_000_000;
 
+/// Default of `sampling.samples_per_observation`.
 pub const DEFAULT_SAMPLES_PER_OBSERVATION: u64 = 1_000_000;
+/// Default of `sampling.seed`.
 pub const DEFAULT_SEED: u64 = 20251205;
+/// Default of `sampling.quantiles`.
 pub const DEFAULT_QUANTILES: [f64; 7] = [0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975];
 
 /// How observations turn into a posterior of the energy per MAC.
@@ -33,6 +36,7 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method's name, as written in `model.methods` and in the `method` column of the results.
     pub fn name(self) -> &'static str {
         match self {
             Method::Bound => "bound",
@@ -54,14 +58,18 @@ impl Method {
 /// A reported quantile: its level and its column label (`q0.025`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QuantileLevel {
+    /// The level, in (0, 1).
     pub p: f64,
+    /// The column label: `q` followed by the level as written (`q0.025`).
     pub label: String,
 }
 
 /// One `[nodes]` entry: energy at `node` / energy at the reference node.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NodeScale {
+    /// The node's name as written in `[nodes]` and the datasets, e.g. `"7nm"`.
     pub node: String,
+    /// Energy per MAC at this node / energy per MAC at the reference node (dimensionless, > 0).
     pub scale: Dist,
 }
 
@@ -109,7 +117,9 @@ mod observation_sensitivity_tests {
 /// Command-line settings that override the config file.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
+    /// `--samples`: replaces `sampling.samples_per_observation`.
     pub samples_per_observation: Option<u64>,
+    /// `--seed`: replaces `sampling.seed`.
     pub seed: Option<u64>,
 }
 
@@ -125,28 +135,56 @@ pub struct KindModel {
 /// Everything a run needs, checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunPlan {
+    /// Output folder name (`name` in the config; defaults to the config file's stem): results go to
+    /// `results/<name>`.
     pub name: String,
+    /// Path of the config file the plan was read from, [`normalize`]d; messages name it.
     pub config_path: PathBuf,
+    /// `data.accelerators`: path of the accelerators CSV, resolved against the config file's
+    /// folder and [`normalize`]d.
     pub accelerators_path: PathBuf,
+    /// `data.observations`: path of the MFU observations CSV, resolved against the config
+    /// file's folder and [`normalize`]d.
     pub observations_path: PathBuf,
+    /// `sampling.samples_per_observation` (or `--samples`): Monte Carlo samples per observation,
+    /// from 1 to [`MAX_SAMPLES_PER_OBSERVATION`]; default [`DEFAULT_SAMPLES_PER_OBSERVATION`].
     pub samples_per_observation: u64,
+    /// `sampling.seed` (or `--seed`): the random seed, any `u64`; default [`DEFAULT_SEED`].
     pub seed: u64,
+    /// `sampling.quantiles`: the reported quantile levels, strictly increasing, each in (0, 1);
+    /// default [`DEFAULT_QUANTILES`].
     pub quantiles: Vec<QuantileLevel>,
+    /// `units.flops_per_mac`: FLOPs per multiply-accumulate, in [`FLOPS_PER_MAC_RANGE`]; default 2
+    /// (vendor convention), 1 reproduces the seed analysis (per FLOP).
     pub flops_per_mac: f64,
+    /// `model.methods`: the methods to compute, in the order written, no duplicates; default
+    /// frontier then bound.
     pub methods: Vec<Method>,
+    /// `model.reference_node`: node of the pooled rows (default `"4nm"`); its `[nodes]` scale is
+    /// fixed 1.
     pub reference_node: String,
+    /// `model.prior`: prior of the energy per MAC at every node, pJ/MAC (methods `frontier` and
+    /// `efficiency`; `bound` has none). Default log-uniform(0.05, 20) when the key is absent.
     pub prior: Dist,
+    /// `model.power_fraction`: mean board power during a training run / TDP, support in (0, 1];
+    /// default uniform(0.85, 1).
     pub power_fraction: Dist,
+    /// `model.peak_factor`: peak the published MFU was computed against / the dataset's dense
+    /// peak, > 0; default fixed 1.
     pub peak_factor: Dist,
+    /// `model.software_efficiency`: MFU / physics limit of a training run, support in (0, 1];
+    /// method `efficiency` only; default uniform(0.80, 0.95).
     pub software_efficiency: Dist,
     /// `[model.kinds.matmul_benchmark]`: the model of `matmul_benchmark` observations.
     pub benchmark: KindModel,
-    /// An observation's true mean power / its published `power_w_measured`: the measurement's
-    /// uncertainty (meter accuracy, what part of the run was averaged).
+    /// `model.measured_power_factor`: an observation's true mean power / its published
+    /// `power_w_measured`, > 0: the measurement's uncertainty (meter accuracy, what part of the
+    /// run was averaged). Default uniform(0.95, 1.05).
     pub measured_power_factor: Dist,
-    /// `[model.frontier]`: the frontier method's priors.
+    /// `[model.frontier]`: the frontier method's priors; every key has a default.
     pub frontier: super::FrontierPriors,
-    /// Sorted by node size (`3nm` before `12nm`).
+    /// `[nodes]`: each node's energy scale against the reference node, sorted by node size
+    /// (`3nm` before `12nm`). Every node in the datasets needs one.
     pub nodes: Vec<NodeScale>,
     /// `outputs.observation_sensitivity` (default `auto`): which runs write per-observation
     /// Sobol rows.
@@ -160,6 +198,7 @@ impl Serialize for Dist {
 }
 
 impl RunPlan {
+    /// The `[nodes]` scale of `node` (energy at the node / at the reference node), if it has one.
     pub fn node_scale(&self, node: &str) -> Option<&Dist> {
         self.nodes.iter().find(|n| n.node == node).map(|n| &n.scale)
     }

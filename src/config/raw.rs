@@ -16,13 +16,18 @@ use crate::dist::DistSpec;
 pub struct RawConfig {
     /// Output folder name; defaults to the config file's stem.
     pub name: Option<Spanned<String>>,
+    /// `[data]`: the dataset paths (required).
     pub data: RawData,
+    /// `[sampling]`: sample count, seed and reported quantiles.
     #[serde(default)]
     pub sampling: RawSampling,
+    /// `[units]`: FLOPs per MAC.
     #[serde(default)]
     pub units: RawUnits,
+    /// `[model]`: methods, reference node and the model's input laws.
     #[serde(default)]
     pub model: RawModel,
+    /// `[outputs]`: which optional results are written.
     #[serde(default)]
     pub outputs: RawOutputs,
     /// Energy at a node divided by energy at the reference node.
@@ -34,7 +39,9 @@ pub struct RawConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawData {
+    /// `data.accelerators`: path of the accelerators CSV.
     pub accelerators: Spanned<String>,
+    /// `data.observations`: path of the MFU observations CSV.
     pub observations: Spanned<String>,
 }
 
@@ -42,8 +49,12 @@ pub struct RawData {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSampling {
+    /// `sampling.samples_per_observation`: Monte Carlo samples per observation; signed so a
+    /// negative value is reported, not a parse error.
     pub samples_per_observation: Option<Spanned<i64>>,
+    /// `sampling.seed`: the random seed, as an integer or a quoted integer.
     pub seed: Option<Spanned<RawSeed>>,
+    /// `sampling.quantiles`: the quantile levels to report.
     pub quantiles: Option<Spanned<Vec<f64>>>,
 }
 
@@ -59,6 +70,7 @@ pub struct RawOutputs {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawUnits {
+    /// `units.flops_per_mac`: FLOPs counted per multiply-accumulate.
     pub flops_per_mac: Option<Spanned<f64>>,
 }
 
@@ -66,11 +78,17 @@ pub struct RawUnits {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
+    /// `model.methods`: method names (`frontier`, `bound`, `efficiency`).
     pub methods: Option<Spanned<Vec<String>>>,
+    /// `model.reference_node`: the node of the pooled rows, e.g. `"4nm"`.
     pub reference_node: Option<Spanned<String>>,
+    /// `model.prior`: prior of the energy per MAC at every node, pJ/MAC.
     pub prior: Option<Spanned<DistSpec>>,
+    /// `model.power_fraction`: mean board power during a run / TDP.
     pub power_fraction: Option<Spanned<DistSpec>>,
+    /// `model.peak_factor`: peak the MFU was computed against / the dataset's peak.
     pub peak_factor: Option<Spanned<DistSpec>>,
+    /// `model.software_efficiency`: MFU / physics limit (method `efficiency`).
     pub software_efficiency: Option<Spanned<DistSpec>>,
     /// A run's true mean power / its published measured mean power.
     pub measured_power_factor: Option<Spanned<DistSpec>>,
@@ -85,6 +103,7 @@ pub struct RawModel {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawKinds {
+    /// `[model.kinds.matmul_benchmark]`: observations of kind `matmul_benchmark`.
     #[serde(default)]
     pub matmul_benchmark: RawKind,
 }
@@ -93,7 +112,9 @@ pub struct RawKinds {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawKind {
+    /// `software_efficiency`: MFU / physics limit for this kind (method `efficiency`).
     pub software_efficiency: Option<Spanned<DistSpec>>,
+    /// `power_fraction`: mean board power during the observation / TDP.
     pub power_fraction: Option<Spanned<DistSpec>>,
 }
 
@@ -102,7 +123,9 @@ pub struct RawKind {
 /// and checked by the resolver.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawSeed {
+    /// Written as a TOML integer (up to `i64::MAX`, possibly negative: rejected later).
     Int(i64),
+    /// Written as a string, or an integer above `i64::MAX`.
     Text(String),
 }
 

@@ -7,6 +7,8 @@ use super::table::{self, Table};
 use super::{PowerBasis, Precision};
 use crate::error::{shown, Problems};
 
+/// The columns every accelerators file must have; `power_basis`, `foundry_process` and `notes` are
+/// optional.
 pub const COLUMNS: [&str; 8] = [
     "accelerator",
     "vendor",
@@ -21,17 +23,25 @@ pub const COLUMNS: [&str; 8] = [
 /// One accelerator at one precision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AcceleratorSpec {
+    /// Id, unique with `precision` (e.g. `a100-sxm4-80gb`).
     pub accelerator: String,
+    /// Manufacturer.
     pub vendor: String,
+    /// Process node, e.g. `"7nm"`; needs a `[nodes]` entry in the config.
     pub node: String,
+    /// Release year.
     pub year: i64,
-    /// Board power, or the measured mean chip power when `power_basis` says so.
+    /// Board power, W, or the measured mean chip power when `power_basis` says so.
     pub tdp_w: f64,
+    /// Column `power_basis`: what `tdp_w` is (default `board_tdp`).
     pub power_basis: PowerBasis,
+    /// Precision of `dense_peak_tflops`.
     pub precision: Precision,
     /// Dense (never sparse) peak, TFLOPS; TOPS for int8.
     pub dense_peak_tflops: f64,
+    /// Where the figures come from.
     pub source: String,
+    /// Line in the accelerators file, for messages.
     pub line: u64,
 }
 

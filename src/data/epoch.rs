@@ -31,12 +31,19 @@ use crate::error::{InputErrors, Problems};
 use crate::fmt::Short;
 use crate::units;
 
+/// Epoch's column: the hardware's name (becomes the id and `epoch_name`).
 pub const NAME: &str = "Hardware name";
+/// Epoch's column: the vendor.
 pub const MANUFACTURER: &str = "Manufacturer";
+/// Epoch's column: the release date (its year becomes `year`).
 pub const RELEASE_DATE: &str = "Release date";
+/// Epoch's column: TDP, W.
 pub const TDP: &str = "TDP (W)";
+/// Epoch's column: process node, nm.
 pub const PROCESS: &str = "Process size (nm)";
+/// Epoch's column: foundry (goes to `foundry_process`).
 pub const FOUNDRY: &str = "Foundry";
+/// Epoch's column: the datasheet link (becomes `source`).
 pub const DATASHEET: &str = "Link to datasheet";
 
 /// Epoch's dense-peak columns and the precisions each one gives.
@@ -59,16 +66,28 @@ pub const SOURCE: &str = "Epoch AI, \"Data on Machine Learning Hardware\" (ml_ha
 /// One row of our schema built from Epoch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedRow {
+    /// Id derived from Epoch's name (see [`accelerator_id`]).
     pub accelerator: String,
+    /// Manufacturer.
     pub vendor: String,
+    /// Process node, `<n>nm`.
     pub node: String,
+    /// Release year.
     pub year: i64,
+    /// Epoch's `TDP (W)`, W (a measured mean chip power for TPUs, see `power_basis`).
     pub tdp_w: f64,
+    /// Precision of this row's peak.
     pub precision: Precision,
+    /// Dense peak, TFLOPS (TOPS for int8), from Epoch's FLOP/s.
     pub dense_peak_tflops: f64,
+    /// [`SOURCE`], followed by the datasheet link when Epoch gives one.
     pub source: String,
+    /// Column `foundry_process`: Epoch's `Foundry`.
     pub foundry_process: String,
+    /// `chip_measured_mean` for Google TPUs, else `board_tdp`.
     pub power_basis: PowerBasis,
+    /// Column `notes`: which Epoch column the peak came from, and caveats (shared bf16/fp16 figure,
+    /// TPU power).
     pub notes: String,
     /// Epoch's `Hardware name`, kept so later imports find the row again.
     pub epoch_name: String,
@@ -79,16 +98,22 @@ pub struct ImportedRow {
 /// An Epoch row that gave nothing, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Skipped {
+    /// Line in Epoch's file.
     pub line: u64,
+    /// Epoch's `Hardware name`.
     pub name: String,
+    /// Why the row gave nothing.
     pub why: String,
 }
 
 /// What an Epoch file yields.
 #[derive(Debug, Clone, Default)]
 pub struct EpochImport {
+    /// Rows in Epoch's file.
     pub hardware_rows: usize,
+    /// Rows of our schema built, one per accelerator and published peak.
     pub rows: Vec<ImportedRow>,
+    /// Epoch rows that gave nothing, and why.
     pub skipped: Vec<Skipped>,
     /// Precisions of Epoch's shared FP16/BF16 figure that the chip does not have: no row.
     pub left_out: Vec<Skipped>,

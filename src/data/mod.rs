@@ -21,14 +21,20 @@ use crate::units;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
+    /// TensorFloat-32.
     Tf32,
+    /// bfloat16.
     Bf16,
+    /// IEEE half precision.
     Fp16,
+    /// 8-bit floating point; the peak is in TFLOPS.
     Fp8,
+    /// 8-bit integer; the peak is in TOPS.
     Int8,
 }
 
 impl Precision {
+    /// Every precision, from tf32 to int8.
     pub const ALL: [Precision; 5] = [
         Precision::Tf32,
         Precision::Bf16,
@@ -37,6 +43,7 @@ impl Precision {
         Precision::Int8,
     ];
 
+    /// The precision's name, as written in the datasets and results (`bf16`).
     pub fn name(self) -> &'static str {
         match self {
             Precision::Tf32 => "tf32",
@@ -47,6 +54,8 @@ impl Precision {
         }
     }
 
+    /// Parses a dataset's `precision` value (case-insensitive); the error message says what is
+    /// accepted.
     pub fn parse(s: &str) -> Result<Precision, BadValue> {
         Precision::ALL
             .into_iter()
@@ -84,6 +93,7 @@ pub enum PowerBasis {
 }
 
 impl PowerBasis {
+    /// The value as written in the `power_basis` column.
     pub fn name(self) -> &'static str {
         match self {
             PowerBasis::BoardTdp => "board_tdp",
@@ -120,9 +130,11 @@ pub enum ObservationKind {
 }
 
 impl ObservationKind {
+    /// Every kind, training first.
     pub const ALL: [ObservationKind; 2] =
         [ObservationKind::Training, ObservationKind::MatmulBenchmark];
 
+    /// The value as written in the `kind` column.
     pub fn name(self) -> &'static str {
         match self {
             ObservationKind::Training => "training",
@@ -156,6 +168,7 @@ pub enum PowerCoverage {
 }
 
 impl PowerCoverage {
+    /// The value as written in the `power_measured_covers` column.
     pub fn name(self) -> &'static str {
         match self {
             PowerCoverage::Chip => "chip",
@@ -163,6 +176,7 @@ impl PowerCoverage {
         }
     }
 
+    /// Parses the `power_measured_covers` column; the error message says what is accepted.
     pub fn parse(s: &str) -> Result<PowerCoverage, BadValue> {
         match s {
             "chip" => Ok(PowerCoverage::Chip),
@@ -178,17 +192,27 @@ impl PowerCoverage {
 /// One observation joined with its accelerator: everything the sampler needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Observation {
+    /// The observation's `id` column.
     pub id: String,
+    /// The accelerator's id (`accelerator` column of both files).
     pub accelerator: String,
+    /// The accelerator's process node, e.g. `"7nm"`.
     pub node: String,
+    /// The precision the MFU was measured at.
     pub precision: Precision,
+    /// Lower end of the published MFU, a fraction in (0, 1].
     pub mfu_low: f64,
+    /// Upper end of the published MFU, >= `mfu_low` (equal for a point value).
     pub mfu_high: f64,
-    /// The accelerator's `tdp_w` (board TDP, or measured chip mean per `power_basis`).
+    /// The accelerator's `tdp_w`, W (board TDP, or measured chip mean per `power_basis`).
     pub power_w: f64,
+    /// Whether `power_w` is a board TDP or a measured chip mean.
     pub power_basis: PowerBasis,
+    /// The accelerator's dense peak at this precision, FLOP/s (OP/s for int8).
     pub peak_flops_per_s: f64,
+    /// The observation's `source` column.
     pub source: String,
+    /// Training run or matmul benchmark (column `kind`).
     pub kind: ObservationKind,
     /// Measured mean power per chip during this run, W; where given, the run's power is this
     /// times `model.measured_power_factor` instead of `power_w` times a power fraction.
@@ -221,6 +245,7 @@ impl Observation {
 /// The checked inputs of a run.
 #[derive(Debug, Clone)]
 pub struct Dataset {
+    /// Every accelerator row, in file order.
     pub accelerators: Vec<AcceleratorSpec>,
     /// Observations used, in file order.
     pub observations: Vec<Observation>,
@@ -398,6 +423,7 @@ impl Dataset {
         })
     }
 
+    /// The accelerator row with this id and precision, if any.
     pub fn accelerator(&self, id: &str, precision: Precision) -> Option<&AcceleratorSpec> {
         self.accelerators
             .iter()

@@ -7,6 +7,8 @@ use super::table::{self, Table};
 use super::{ObservationKind, PowerCoverage, Precision};
 use crate::error::{shown, Problems};
 
+/// The columns every observations file must have; `kind`, `power_w_measured`,
+/// `power_measured_covers`, `model`, `chips`, `exclude` and `notes` are optional.
 pub const COLUMNS: [&str; 6] = [
     "id",
     "accelerator",
@@ -23,11 +25,17 @@ pub const MIN_MFU: f64 = 1e-3;
 /// A published MFU figure or range, as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MfuObservation {
+    /// Unique id of the observation.
     pub id: String,
+    /// Id of the accelerator, as in `accelerators.csv`.
     pub accelerator: String,
+    /// Precision the MFU was measured at.
     pub precision: Precision,
+    /// Lower end of the MFU, a fraction in (0, 1].
     pub mfu_low: f64,
+    /// Upper end of the MFU, >= `mfu_low`; a range is sampled uniformly.
     pub mfu_high: f64,
+    /// Where the figure comes from.
     pub source: String,
     /// Why the row is kept for the record but left out of the calibration (HFU-like, doubtful
     /// denominator...); `None` for rows used.
@@ -38,6 +46,7 @@ pub struct MfuObservation {
     pub power_w_measured: Option<f64>,
     /// Column `power_measured_covers`: required exactly when `power_w_measured` is given.
     pub power_measured_covers: Option<PowerCoverage>,
+    /// Line in the observations file, for messages.
     pub line: u64,
 }
 

@@ -37,13 +37,16 @@ pub fn read_file(path: &Path, file: &Path, problems: &mut Problems) -> Option<Ve
 
 /// A CSV file: its header and its records, each with the line it starts on.
 pub struct Table {
+    /// The file's name as messages show it.
     pub file: PathBuf,
     columns: HashMap<String, usize>,
+    /// The records, in file order.
     pub rows: Vec<Row>,
 }
 
 /// One record of a [`Table`].
 pub struct Row {
+    /// Line the record starts on, 1-based (the header is line 1).
     pub line: u64,
     fields: csv::StringRecord,
 }
@@ -256,6 +259,7 @@ impl Table {
         }
     }
 
+    /// A located problem in `column` of `row`.
     pub fn problem(&self, row: &Row, column: &str, message: impl Into<String>) -> Problem {
         Problem::column(&self.file, row.line, column, message)
     }

@@ -46,36 +46,56 @@ pub enum Warning {
     /// A dense peak twice a figure it should equal: same accelerator at an equal-rate
     /// precision, or a sibling accelerator (same family id) at the same precision.
     LooksSparse {
+        /// The accelerators file.
         file: PathBuf,
+        /// Line of the row.
         line: u64,
+        /// Accelerator id.
         accelerator: String,
+        /// Precision of the row.
         precision: Precision,
+        /// The row's dense peak, TFLOPS (TOPS for int8).
         peak_tflops: f64,
         /// What it was compared with, e.g. `its fp16 peak 989.4 (line 17)`.
         other: String,
+        /// The row's peak / the figure it was compared with, in [`SPARSE_RATIO`].
         ratio: f64,
     },
     /// TDP / dense peak outside [`PJ_PER_FLOP_BAND`].
     EnergyOutsideBand {
+        /// The accelerators file.
         file: PathBuf,
+        /// Line of the row.
         line: u64,
+        /// Accelerator id.
         accelerator: String,
+        /// Precision of the row.
         precision: Precision,
+        /// TDP / dense peak, pJ per FLOP.
         pj_per_flop: f64,
     },
     /// A `power_w_measured` above [`MEASURED_POWER_WARN_ABOVE_TDP`] times the board TDP.
     MeasuredPowerAboveTdp {
+        /// The observations file.
         file: PathBuf,
+        /// Line of the row.
         line: u64,
+        /// Observation id.
         id: String,
+        /// The published measured mean power, W.
         power_w_measured: f64,
+        /// The accelerator's TDP, W.
         tdp_w: f64,
     },
     /// An MFU above [`MFU_WARN_ABOVE`].
     HighMfu {
+        /// The observations file.
         file: PathBuf,
+        /// Line of the row.
         line: u64,
+        /// Observation id.
         id: String,
+        /// The row's `mfu_high`, a fraction.
         mfu: f64,
     },
 }

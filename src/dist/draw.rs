@@ -12,16 +12,39 @@ use super::fast_exp::fast_exp;
 /// costs more than all the uniform draws of a sample together.
 #[derive(Debug, Clone, Copy)]
 pub enum Sampler {
+    /// Always this value.
     Fixed(f64),
-    Uniform { low: f64, width: f64 },
-    LogUniform { ln_low: f64, ln_width: f64 },
+    /// Uniform on `[low, low + width)`.
+    Uniform {
+        /// Lower end.
+        low: f64,
+        /// `high - low`.
+        width: f64,
+    },
+    /// `exp` of a uniform on `[ln_low, ln_low + ln_width)`.
+    LogUniform {
+        /// `ln` of the lower end.
+        ln_low: f64,
+        /// `ln(high / low)`.
+        ln_width: f64,
+    },
+    /// Normal, drawn by `rand_distr`.
     Normal(rand_distr::Normal<f64>),
-    LogNormal { mu: f64, sigma: f64 },
+    /// `exp(mu + sigma z)` with `z` standard normal.
+    LogNormal {
+        /// Mean of `ln x`.
+        mu: f64,
+        /// Standard deviation of `ln x`.
+        sigma: f64,
+    },
+    /// Triangular, drawn by `rand_distr`.
     Triangular(rand_distr::Triangular<f64>),
+    /// Beta, drawn by `rand_distr`.
     Beta(rand_distr::Beta<f64>),
 }
 
 impl Sampler {
+    /// One draw from the distribution.
     #[inline(always)]
     pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {

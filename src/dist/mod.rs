@@ -6,7 +6,7 @@
 //! CDF and log-space density are known in closed form.
 //!
 //! This is the probability library of the engine: [`draw`] turns a [`Dist`] into a hot-loop
-//! [`Sampler`], [`fast_exp`] is the exponential every log-space draw and sum goes through.
+//! [`Sampler`], [`fast_exp()`] is the exponential every log-space draw and sum goes through.
 //! It imports nothing above [`crate::units`], so the sampler and the posteriors use it
 //! without depending on the config.
 
@@ -26,33 +26,53 @@ use statrs::distribution::{Continuous, ContinuousCDF};
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DistSpec {
+    /// `{ dist = "fixed", value }`: a point mass.
     Fixed {
+        /// The value.
         value: f64,
     },
+    /// `{ dist = "uniform", low, high }`: uniform on `[low, high]`.
     Uniform {
+        /// Lower end.
         low: f64,
+        /// Upper end, > `low`.
         high: f64,
     },
+    /// `{ dist = "log_uniform", low, high }`: `ln x` uniform on `[ln low, ln high]`.
     LogUniform {
+        /// Lower end, > 0.
         low: f64,
+        /// Upper end, > `low`.
         high: f64,
     },
+    /// `{ dist = "normal", mean, sd }`.
     Normal {
+        /// Mean.
         mean: f64,
+        /// Standard deviation, > 0.
         sd: f64,
     },
     /// `mu` and `sigma` are the parameters of the underlying normal of `ln x`.
     Lognormal {
+        /// Mean of `ln x`.
         mu: f64,
+        /// Standard deviation of `ln x`, > 0.
         sigma: f64,
     },
+    /// `{ dist = "triangular", low, mode, high }`.
     Triangular {
+        /// Lower end.
         low: f64,
+        /// Most likely value, in `[low, high]`.
         mode: f64,
+        /// Upper end.
         high: f64,
     },
+    /// `{ dist = "beta", alpha, beta }`: on (0, 1).
     Beta {
+        /// First shape parameter, > 0.
         alpha: f64,
+        /// Second shape parameter, > 0.
         beta: f64,
     },
 }
@@ -280,6 +300,7 @@ impl Dist {
         }
     }
 
+    /// The spec the distribution was resolved from, as written in the config.
     pub fn spec(&self) -> DistSpec {
         self.spec
     }

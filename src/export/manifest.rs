@@ -16,10 +16,13 @@ use crate::data::Dataset;
 pub struct RunFacts {
     /// SHA-256 of each input file: (path, hex digest).
     pub inputs: Vec<(String, String)>,
+    /// Worker threads the run used.
     pub threads: usize,
+    /// Wall-clock time of the run, s.
     pub wall_seconds: f64,
     /// Sampling rounds (1 unless `--target-mcse`).
     pub rounds: u32,
+    /// `--target-mcse`: the relative Monte Carlo standard error asked for, if any.
     pub target_mcse: Option<f64>,
     /// Largest relative Monte Carlo standard error of any reported quantile.
     pub max_relative_mcse: Option<f64>,
@@ -68,6 +71,7 @@ struct ContradictionEntry<'a> {
     message: &'a str,
 }
 
+/// `manifest.json`'s bytes: version, resolved config, input checksums, seed and the run's facts.
 pub fn manifest_json(
     plan: &RunPlan,
     dataset: &Dataset,
@@ -125,6 +129,7 @@ struct Timing {
     samples_per_second: f64,
 }
 
+/// `timing.json`'s bytes: threads, wall seconds, total samples and samples per second.
 pub fn timing_json(cal: &Calibration, facts: &RunFacts) -> Vec<u8> {
     let timing = Timing {
         threads: facts.threads,

@@ -23,6 +23,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// Parses a `--format` value: `markdown` (or `md`), `csv` or `json`.
     pub fn parse(s: &str) -> Result<Format, BadValue> {
         match s {
             "markdown" | "md" => Ok(Format::Markdown),

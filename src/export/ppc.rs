@@ -22,6 +22,8 @@ const HEADER: [&str; 13] = [
     "p_mislabelled",
 ];
 
+/// `ppc.csv`'s bytes: one row per [`PpcRow`], with its observation's id, accelerator, node,
+/// precision and MFU range from `dataset`.
 pub fn ppc_csv(dataset: &Dataset, rows: &[PpcRow]) -> Vec<u8> {
     let mut w = writer();
     w.write_record(HEADER).expect("in memory");

@@ -40,6 +40,7 @@ const HEADER: [&str; 15] = [
     "flag",
 ];
 
+/// `sensitivity.csv`'s bytes: the Sobol rows, then the prior-sensitivity rows.
 pub fn sensitivity_csv(plan: &RunPlan, sobol: &[SobolResult], prior: &[PriorRow]) -> Vec<u8> {
     let mut w = writer();
     w.write_record(HEADER).expect("in memory");

@@ -13,9 +13,13 @@ use crate::stats::prior_sensitivity::{PriorRow, PRIOR_DOMINATED_CHANGE};
 /// One node and precision of the headline method (observed or scaled; pooled rows are the
 /// source of the scaled ones, named in their flags).
 pub struct Answer {
+    /// The headline method ([`headline`]): the frontier when it ran, else the first configured.
     pub method: Method,
+    /// Process node, e.g. `"7nm"`.
     pub node: String,
+    /// Number format of the row.
     pub precision: Precision,
+    /// Observed on the node, or scaled from the pooled row.
     pub basis: Basis,
     /// Observations at this node (0 for an extrapolated row).
     pub n_observations: usize,

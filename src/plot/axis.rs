@@ -18,6 +18,7 @@ pub struct LogAxis {
 }
 
 impl LogAxis {
+    /// An axis from `lo` to `hi`, pJ/MAC (both > 0, `lo < hi`).
     pub fn new(lo: f64, hi: f64) -> LogAxis {
         LogAxis { lo, hi }
     }

@@ -8,25 +8,33 @@ use plotters::prelude::*;
 use super::axis::LogAxis;
 use super::{label_column_px, tick, ENERGY_AXIS, FONT};
 
+/// What plotters' drawing calls return.
 pub type DrawResult<T> = Result<T, DrawingAreaErrorKind<std::io::Error>>;
 
 /// One row: its label, the bound's 5 %, 50 % and 95 % quantiles (pJ/MAC), its colour.
 pub struct ForestRow {
+    /// Text at the left of the row.
     pub label: String,
+    /// The bound's 5 %, 50 % and 95 % quantiles, pJ/MAC.
     pub bound_90: [f64; 3],
+    /// Colour of the bar and dot.
     pub colour: RGBColor,
 }
 
 /// How a forest is framed and drawn.
 pub struct ForestStyle {
+    /// Title above the forest, if any.
     pub caption: Option<String>,
+    /// Space at the right of the plot area, px.
     pub margin_right: u32,
     /// Room left of the chart for the row labels: [`label_px`] of every forest in the picture,
     /// so that the energy axes of its charts line up.
     pub label_px: u32,
     /// Height of the energy axis under the rows; 0 leaves it out.
     pub axis_px: u32,
+    /// Stroke width of the interval bars, px.
     pub bar_width: u32,
+    /// Radius of the median dots, px.
     pub dot_radius: u32,
 }
 

@@ -16,6 +16,7 @@ use crate::dist::{Dist, DistSpec, Quantity};
 pub struct Alternative {
     /// `narrow`, `wide` or `flat`.
     pub name: &'static str,
+    /// The alternative prior of the energy per MAC, pJ/MAC.
     pub prior: Dist,
 }
 

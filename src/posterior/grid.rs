@@ -11,6 +11,8 @@ pub const DX: f64 = std::f64::consts::LN_2 / (1u64 << MANTISSA_BITS) as f64;
 
 /// `x_j = X0 + j * DX` for `j` in `0..LEN`.
 pub const X0: f64 = MIN_EXP as f64 * std::f64::consts::LN_2;
+/// Number of grid points: [`MIN_EXP`] to [`MAX_EXP`] octaves at 2^[`MANTISSA_BITS`] points each,
+/// both ends included.
 pub const LEN: usize = (((MAX_EXP - MIN_EXP) as usize) << MANTISSA_BITS) + 1;
 
 /// `ln E` at grid point `j`.

@@ -27,9 +27,13 @@ pub const KERNEL_CUTOFF: f64 = 5.0;
 /// grid points of the thousands in the window, so this keeps each evaluation short.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LnLikelihood {
+    /// Grid index (in the prior's window) of `values[0]`.
     pub start: usize,
+    /// Log-likelihood at grid points `start..start + values.len()`.
     pub values: Vec<f64>,
+    /// Log-likelihood at every point before `start`.
     pub below: f64,
+    /// Log-likelihood at every point after `values`.
     pub above: f64,
 }
 

@@ -272,9 +272,13 @@ impl Posterior {
 /// need no full convolution.
 #[derive(Debug, Clone)]
 pub enum NodePosterior {
+    /// Computed from the node's own observations.
     Direct(Posterior),
+    /// The pooled posterior times the node's scale.
     Scaled {
+        /// The pooled (reference-node) posterior, pJ/MAC.
         pooled: Posterior,
+        /// The node's scale law, on the grid.
         kernel: ScaleKernel,
     },
 }
@@ -322,6 +326,7 @@ pub struct ScaleKernel {
 }
 
 impl ScaleKernel {
+    /// The kernel of `scale`'s law on the grid (cut at its 1e-10 tails).
     pub fn new(scale: &Dist) -> ScaleKernel {
         let (lo, hi) = match scale.fixed_value() {
             Some(v) => (v, v),
@@ -375,6 +380,7 @@ pub struct Engine<'s> {
 const BLOCK: usize = 1024;
 
 impl<'s> Engine<'s> {
+    /// An engine for `prior` that never stops (see [`Engine::stoppable`]).
     pub fn new(prior: &Dist) -> Engine<'static> {
         Engine::stoppable(prior, Stop::NEVER)
     }

@@ -70,6 +70,7 @@ impl Default for Accumulator {
 }
 
 impl Accumulator {
+    /// Counts `value` and widens the minimum and maximum to it.
     #[inline(always)]
     pub fn add(&mut self, value: f64) {
         self.bin(value);
@@ -146,6 +147,7 @@ impl Default for LogHistogram {
 }
 
 impl LogHistogram {
+    /// An empty histogram (minimum +inf, maximum -inf).
     pub fn new() -> Self {
         LogHistogram {
             offset: 0,
@@ -203,6 +205,8 @@ impl LogHistogram {
         }
     }
 
+    /// Adds `other`'s counts, total, minimum and maximum to this one (the histograms of two chunks,
+    /// batches or shards of the same quantity).
     pub fn merge(&mut self, other: &LogHistogram) {
         if other.total == 0 {
             return;
@@ -229,14 +233,17 @@ impl LogHistogram {
         self.max = self.max.max(other.max);
     }
 
+    /// Values counted.
     pub fn total(&self) -> u64 {
         self.total
     }
 
+    /// Smallest value counted; +inf when empty.
     pub fn min(&self) -> f64 {
         self.min
     }
 
+    /// Largest value counted; -inf when empty.
     pub fn max(&self) -> f64 {
         self.max
     }

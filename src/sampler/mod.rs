@@ -73,6 +73,7 @@ pub struct ObservationSamples {
 }
 
 impl ObservationSamples {
+    /// Adds `other`'s four histograms to these.
     pub fn merge(&mut self, other: &ObservationSamples) {
         self.bound.merge(&other.bound);
         self.efficiency.merge(&other.efficiency);
@@ -80,6 +81,7 @@ impl ObservationSamples {
         self.pooled_efficiency.merge(&other.pooled_efficiency);
     }
 
+    /// The four histograms, in field order: bound, efficiency, pooled bound, pooled efficiency.
     pub fn histograms(&self) -> [&LogHistogram; 4] {
         [
             &self.bound,
@@ -135,6 +137,8 @@ pub struct ObservationModel {
 }
 
 impl ObservationModel {
+    /// The sampling model of `obs` under `plan`: its MFU law, power fraction, peak factor, software
+    /// efficiency and node scale, ready to draw.
     pub fn new(plan: &RunPlan, obs: &Observation) -> ObservationModel {
         let mfu = if obs.mfu_low == obs.mfu_high {
             Sampler::Fixed(obs.mfu_low)

@@ -28,7 +28,9 @@ pub const BATCHES: usize = 16;
 /// One of `count` disjoint parts of the chunks; `index` is 0-based (the CLI's K is 1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Shard {
+    /// 0-based index of this shard, < `count`.
     pub index: u64,
+    /// Number of shards, >= 1.
     pub count: u64,
 }
 
@@ -53,6 +55,7 @@ impl Shard {
         })
     }
 
+    /// Whether chunk number `chunk` belongs to this shard (chunks are dealt round-robin).
     pub fn owns(&self, chunk: u64) -> bool {
         chunk % self.count == self.index
     }
@@ -65,6 +68,7 @@ pub struct Schedule {
     pub samples_per_observation: u64,
     /// Chunks below this were sampled by an earlier round.
     pub first_chunk: u64,
+    /// The part of the chunks this pass samples.
     pub shard: Shard,
     /// Keep each batch's histograms apart (for batch-means standard errors), or merge an
     /// observation's batches as soon as they are drawn. Merged, an observation holds one set
@@ -74,6 +78,7 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// A single pass over all `samples_per_observation` samples, unsharded.
     pub fn whole(samples_per_observation: u64) -> Schedule {
         Schedule {
             samples_per_observation,

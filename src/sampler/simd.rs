@@ -43,8 +43,10 @@ pub enum Path {
 }
 
 impl Path {
+    /// Every path: scalar, AVX2, AVX-512.
     pub const ALL: [Path; 3] = [Path::Scalar, Path::Avx2, Path::Avx512];
 
+    /// The path's name, as `MFUCAL_SIMD` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Path::Scalar => "scalar",
@@ -53,6 +55,7 @@ impl Path {
         }
     }
 
+    /// Parses a path's name (`scalar`, `avx2`, `avx512`).
     pub fn parse(s: &str) -> Option<Path> {
         Path::ALL.into_iter().find(|p| p.name() == s.trim())
     }

@@ -44,10 +44,12 @@ impl From<StateError> for crate::error::Error {
 /// Histograms per observation (outer) and batch (inner, [`BATCHES`] of them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleState {
+    /// `batches[i][b]`: observation `i`'s histograms in batch `b`.
     pub batches: Vec<Vec<ObservationSamples>>,
 }
 
 impl SampleState {
+    /// An empty state for `observations` observations.
     pub fn new(observations: usize) -> SampleState {
         SampleState {
             batches: vec![vec![ObservationSamples::default(); BATCHES]; observations],

@@ -27,8 +27,11 @@ use crate::stop::{Cancelled, Stop};
 
 /// Everything [`analyse`] computes for `sensitivity.csv` and `ppc.csv`.
 pub struct Analyses {
+    /// Sobol indices of every output (`sensitivity.csv`).
     pub sobol: Vec<sobol_targets::SobolResult>,
+    /// Quantiles under alternative priors (`sensitivity.csv`).
     pub prior: Vec<prior_sensitivity::PriorRow>,
+    /// Posterior predictive checks (`ppc.csv`).
     pub ppc: Vec<ppc::PpcRow>,
 }
 

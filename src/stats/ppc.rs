@@ -59,6 +59,7 @@ pub enum Suspect {
 }
 
 impl Suspect {
+    /// The name written in the `suspect` column of `ppc.csv`.
     pub fn name(self) -> &'static str {
         match self {
             Suspect::High => "mfu_too_high",
@@ -70,6 +71,7 @@ impl Suspect {
 /// The check of one observation under one method.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PpcRow {
+    /// The method checked.
     pub method: Method,
     /// Index into the dataset's observations.
     pub observation: usize,
@@ -81,6 +83,7 @@ pub struct PpcRow {
     pub p_loo: Option<f64>,
     /// Frontier only: the posterior probability that the published MFU is too high.
     pub p_mislabelled: Option<f64>,
+    /// Why the observation is suspect, if it is.
     pub suspect: Option<Suspect>,
     /// `ok`, or why a probability is missing or not used.
     pub status: &'static str,

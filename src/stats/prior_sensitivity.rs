@@ -38,14 +38,19 @@ pub use crate::posterior::alternatives::{alternatives, Alternative};
 /// One group's quantiles under one alternative prior.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriorRow {
+    /// The method whose posterior is recomputed.
     pub method: Method,
+    /// Node of the group.
     pub node: String,
+    /// Precision of the group.
     pub precision: Precision,
+    /// Observed, scaled or pooled group.
     pub basis: Basis,
+    /// The alternative prior used.
     pub alternative: Alternative,
-    /// Quantiles under the configured prior, at the plan's levels.
+    /// Quantiles under the configured prior, pJ/MAC, at the plan's levels.
     pub baseline: Vec<f64>,
-    /// Quantiles under the alternative; `None` when prior and data do not overlap.
+    /// Quantiles under the alternative, pJ/MAC; `None` when prior and data do not overlap.
     pub quantiles: Option<Vec<f64>>,
 }
 

@@ -53,8 +53,11 @@ pub const CONFIDENCE: f64 = 0.95;
 /// An estimate with its bootstrap confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
+    /// Point estimate of the index.
     pub value: f64,
+    /// Lower end of the [`CONFIDENCE`] bootstrap interval.
     pub ci_low: f64,
+    /// Upper end of the [`CONFIDENCE`] bootstrap interval.
     pub ci_high: f64,
 }
 
@@ -67,7 +70,9 @@ pub enum Effect {
     Fixed,
     /// Estimated indices.
     Indices {
+        /// First-order index: the share of the output's variance the input explains alone.
         first_order: Estimate,
+        /// Total index: the share it explains with all its interactions.
         total: Estimate,
     },
 }
@@ -77,7 +82,12 @@ pub enum Effect {
 pub enum SobolError {
     /// The model has no value at some input draws (e.g. an empty posterior).
     #[error("undefined at {failed} of {runs} input draws")]
-    Undefined { failed: usize, runs: usize },
+    Undefined {
+        /// Model evaluations without a value.
+        failed: usize,
+        /// Model evaluations in all.
+        runs: usize,
+    },
     /// The output does not vary: there is no variance to apportion.
     #[error("constant: no uncertain input moves it")]
     Constant,

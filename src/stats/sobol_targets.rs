@@ -38,10 +38,16 @@ use crate::stop::{Cancelled, Stop};
 /// An uncertain input of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input {
+    /// The published MFU (uniform over its range).
     Mfu,
+    /// The factor on the modelled power ([`crate::sampler::power_fraction`]): the kind's power
+    /// fraction, the measured power factor, or 1.
     PowerFraction,
+    /// `model.peak_factor`.
     PeakFactor,
+    /// The software efficiency (`model.software_efficiency` or the kind's).
     SoftwareEfficiency,
+    /// The node scale (`[nodes]`).
     NodeScale,
 }
 
@@ -55,6 +61,7 @@ impl Input {
         Input::NodeScale,
     ];
 
+    /// The input's name in the `input` column of `sensitivity.csv`.
     pub fn name(self) -> &'static str {
         match self {
             Input::Mfu => "mfu",
@@ -76,6 +83,7 @@ pub enum Output {
 }
 
 impl Output {
+    /// The output's name in the `output` column of `sensitivity.csv`.
     pub fn name(self) -> &'static str {
         match self {
             Output::ObservationLogEnergy => "ln_pj_per_mac_at_reference_node",
@@ -87,13 +95,17 @@ impl Output {
 /// Indices of the five inputs on one output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SobolResult {
+    /// The method of the output.
     pub method: Method,
+    /// Node of the observation or group.
     pub node: String,
+    /// Precision of the observation or group.
     pub precision: Precision,
     /// `None` for an observation's output.
     pub basis: Option<Basis>,
     /// The observation's id, for an observation's output.
     pub observation: Option<String>,
+    /// What the indices are about.
     pub output: Output,
     /// One per [`Input::ALL`], in that order.
     pub effects: Result<Vec<Effect>, SobolError>,

@@ -5,6 +5,7 @@
 use crate::compare::{Diff, Numbers};
 use crate::fmt::number;
 
+/// The row comparison as CSV bytes (header included).
 pub fn diff_csv(diff: &Diff) -> Vec<u8> {
     let c = &diff.columns;
     let labels: Vec<&str> = [c.low.as_deref(), Some(c.centre.as_str()), c.high.as_deref()]

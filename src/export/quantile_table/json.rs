@@ -28,6 +28,8 @@ struct Row<'a> {
     status: String,
 }
 
+/// The quantile table as a JSON array of row objects; mean, sd and quantiles are `null` on
+/// contradictory rows.
 pub fn quantiles_json(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     let rows: Vec<Row> = cal
         .groups

@@ -7,6 +7,7 @@ use crate::calibrate::Calibration;
 use crate::config::RunPlan;
 use crate::export::{summary::sig4, tables::ENERGY_UNIT};
 
+/// The quantile table as a Markdown table with 4 significant digits.
 pub fn quantiles_markdown(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     let mut s = String::new();
     let labels: Vec<&str> = plan.quantiles.iter().map(|q| q.label.as_str()).collect();

@@ -27,11 +27,16 @@ const CHUNK: usize = 8;
 /// A node × precision posterior of the frontier.
 #[derive(Debug, Clone)]
 pub struct GroupFit {
+    /// The node (the reference node for the pooled group).
     pub node: String,
+    /// Number format of the group's observations.
     pub precision: Precision,
     /// Every observation of the precision, moved to the reference node by its node's scale.
     pub pooled: bool,
+    /// Observations behind the posterior.
     pub n_observations: usize,
+    /// Posterior of the node's energy per MAC, pJ/MAC, or why its observations contradict each
+    /// other.
     pub posterior: Result<Posterior, Contradiction>,
 }
 
@@ -95,8 +100,11 @@ pub struct RunFit {
 /// One accelerator's frontier figures.
 #[derive(Debug, Clone)]
 pub struct AcceleratorFit {
+    /// Accelerator id.
     pub accelerator: String,
+    /// The accelerator's process node.
     pub node: String,
+    /// Number format of the accelerator's observations.
     pub precision: Precision,
     /// Posterior of its own energy `E_a`, pJ/MAC.
     pub energy: Posterior,
@@ -107,20 +115,28 @@ pub struct AcceleratorFit {
 /// The hyperparameters' prior points and posterior weights (each marginal sums to 1).
 #[derive(Debug, Clone)]
 pub struct HyperPosterior {
+    /// The grid the weights are over.
     pub grid: HyperGrid,
+    /// Posterior weights over `grid.theta`.
     pub theta: Vec<f64>,
+    /// Posterior weights over `grid.kappa`.
     pub kappa: Vec<f64>,
     /// Over `grid.gap` (g = -ln best-run efficiency).
     pub gap: Vec<f64>,
+    /// Posterior weights over `grid.tau`.
     pub tau: Vec<f64>,
 }
 
 /// Everything the frontier reports.
 #[derive(Debug, Clone)]
 pub struct FrontierFit {
+    /// Node × precision posteriors, pooled groups included.
     pub groups: Vec<GroupFit>,
+    /// Per-run figures, one per observation.
     pub runs: Vec<RunFit>,
+    /// Per-accelerator figures.
     pub accelerators: Vec<AcceleratorFit>,
+    /// Posterior of the hyperparameters.
     pub hyper: HyperPosterior,
 }
 

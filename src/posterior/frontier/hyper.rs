@@ -17,25 +17,29 @@ const TAU_POINTS: usize = 5;
 /// The grid of hyperparameter values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HyperGrid {
-    /// θ, mean log-inefficiency of a run beyond the gap.
+    /// θ, mean log-inefficiency of a run beyond the gap, log units.
     pub theta: Vec<f64>,
     /// κ, shape of its Gamma law.
     pub kappa: Vec<f64>,
-    /// g = -ln(best-run efficiency).
+    /// g = -ln(best-run efficiency), log units, increasing.
     pub gap: Vec<f64>,
-    /// τ, spread of chips' log energies around their node's.
+    /// τ, spread (sd) of chips' log energies around their node's, log units.
     pub tau: Vec<f64>,
 }
 
 /// A point of the (θ, κ, g) part of the grid; τ is looped over inside.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LawPoint {
+    /// Index into [`HyperGrid::theta`].
     pub theta: usize,
+    /// Index into [`HyperGrid::kappa`].
     pub kappa: usize,
+    /// Index into [`HyperGrid::gap`].
     pub gap: usize,
 }
 
 impl HyperGrid {
+    /// The grid of `priors`: equal-mass quantile points of θ, g and τ, and the listed κ values.
     pub fn new(priors: &FrontierPriors) -> HyperGrid {
         let gap = quantile_points(&priors.best_run_efficiency, GAP_POINTS)
             .into_iter()

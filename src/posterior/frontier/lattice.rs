@@ -15,7 +15,9 @@ pub const H: f64 = grid::DX * STRIDE as f64;
 /// `n` points spaced [`H`] apart starting at fine-grid point `first`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lattice {
+    /// Fine-grid index of point 0.
     pub first: usize,
+    /// Number of points.
     pub n: usize,
 }
 
@@ -40,7 +42,9 @@ impl Lattice {
 /// under a quarter step) splits between its two neighbouring points linearly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OffsetKernel {
+    /// Lattice offset, in steps, of `weights[0]`.
     pub lo: i64,
+    /// Mass of each cell, from offset `lo` upwards.
     pub weights: Vec<f64>,
 }
 
@@ -85,7 +89,7 @@ impl OffsetKernel {
 /// averaged over a normal offset of mean `mu` and standard deviation `s` (log units). Used for
 /// the architecture effect `δ ~ N(0, τ²)` (and, for pooled rows, plus a lognormal node scale).
 ///
-/// A Gaussian filter of `σ = s / H` cells: under [`DIRECT_BELOW`] cells by the direct sum
+/// A Gaussian filter of `σ = s / H` cells: under `DIRECT_BELOW` (6) cells by the direct sum
 /// with the normal's cell masses (exact, few taps), above by the recursive filter of Young &
 /// van Vliet (1995), two third-order passes whose cost does not depend on `σ` and whose
 /// impulse response is within about 2 % of the normal density (of its peak) there (tested against the direct

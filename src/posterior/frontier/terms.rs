@@ -33,6 +33,7 @@ pub struct InefficiencyLaw {
 }
 
 impl InefficiencyLaw {
+    /// Tabulates the law with mean `theta` and shape `kappa` (both > 0).
     pub fn new(theta: f64, kappa: f64) -> InefficiencyLaw {
         let gamma = Gamma::new(kappa, kappa / theta).expect("checked shape and mean");
         // Far enough that 1 - F < 1e-12 (the exponential's tail is the longest per unit mean).
@@ -94,10 +95,13 @@ impl InefficiencyLaw {
 /// The parameters a training-run term needs besides its chip's energy.
 #[derive(Debug, Clone, Copy)]
 pub struct TrainingLaw<'a> {
+    /// The inefficiency law `w ~ Gamma(κ, mean θ)` at this grid point.
     pub law: &'a InefficiencyLaw,
     /// `g`, the gap of the best runs, log units.
     pub gap: f64,
+    /// π, probability that the published MFU is mislabelled (too high).
     pub mislabel_probability: f64,
+    /// `ln` of the largest factor by which a mislabelled MFU is too high.
     pub ln_mislabel_max: f64,
 }
 
@@ -111,6 +115,8 @@ pub struct MfuCell {
 }
 
 impl MfuCell {
+    /// The cell of an MFU range (`mfu_low <= mfu_high`, fractions), widened to one lattice step
+    /// when narrower.
     pub fn new(mfu_low: f64, mfu_high: f64) -> MfuCell {
         let (a, b) = (-mfu_high.ln(), -mfu_low.ln());
         if b - a < H {

@@ -17,7 +17,12 @@ const PEAK_POINTS: usize = 8;
 /// What kind of evidence a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunKind {
+    /// A published training run: its MFU sits below the limit by the gap `g`, its own inefficiency
+    /// `w`, and possibly a mislabel.
     Training,
+    /// A matmul benchmark: its gap to the limit follows
+    /// `model.kinds.matmul_benchmark.software_efficiency`, with no run inefficiency and no
+    /// mislabel.
     MatmulBenchmark,
 }
 
@@ -35,10 +40,13 @@ pub enum RunPower {
 pub struct RunUnit {
     /// Index in `dataset.observations`.
     pub obs: usize,
+    /// Training run or matmul benchmark.
     pub kind: RunKind,
+    /// Where its log-inefficiency must fall, from its MFU range.
     pub cell: MfuCell,
     /// `ln(P k / F)`, pJ/MAC: the energy at which this run's limit is 1 with every factor 1.
     pub ln_k: f64,
+    /// Which power its limit uses.
     pub power: RunPower,
     /// Whether the chip's peak factor applies (not to benchmarks: their MFU is MAMF over the
     /// dataset's peak by construction).
@@ -90,8 +98,11 @@ impl RunUnit {
 /// One (accelerator, precision) with observations.
 #[derive(Debug, Clone)]
 pub struct AcceleratorUnit {
+    /// Accelerator id.
     pub accelerator: String,
+    /// The accelerator's process node.
     pub node: String,
+    /// Number format of the accelerator's observations.
     pub precision: Precision,
     /// `ln(P k / F)` of the spec, pJ/MAC, for its physics limit.
     pub ln_k: f64,
@@ -104,6 +115,7 @@ pub struct AcceleratorUnit {
 }
 
 impl AcceleratorUnit {
+    /// Every run of the accelerator: shared-fraction runs first, then the others.
     pub fn runs(&self) -> impl Iterator<Item = &RunUnit> {
         self.shared.iter().chain(&self.own)
     }
