@@ -164,7 +164,7 @@ pub struct RunPlan {
     /// fixed 1.
     pub reference_node: String,
     /// `model.prior`: prior of the energy per MAC at every node, pJ/MAC (methods `frontier` and
-    /// `efficiency`; `bound` has none). Default log-uniform(0.05, 20) when the key is absent.
+    /// `efficiency`; `bound` has none). Default log-uniform(0.01, 100) when the key is absent (as `configs/default.toml` sets it).
     pub prior: Dist,
     /// `model.power_fraction`: mean board power during a training run / TDP, support in (0, 1];
     /// default uniform(0.85, 1).
@@ -430,8 +430,8 @@ fn resolve(
         &raw.model.prior,
         "model.prior",
         DistSpec::LogUniform {
-            low: 0.05,
-            high: 20.0,
+            low: 0.01,
+            high: 100.0,
         },
         Quantity::EnergyPrior,
     );
