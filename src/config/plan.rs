@@ -3,13 +3,11 @@
 use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
-use toml::Spanned;
 
-use super::raw::{RawConfig, RawSeed};
-use crate::dist::{Dist, DistSpec, Quantity};
-use crate::error::{cut, shown, BadValue, Field, InputErrors, Problem, Problems};
+use super::raw::RawConfig;
+use crate::dist::Dist;
+use crate::error::{cut, BadValue, Field, InputErrors, Problem};
 use crate::fmt::Short;
-use crate::units::DEFAULT_FLOPS_PER_MAC;
 
 /// Refuse more samples per observation than this: at about 1e8 samples/s it is already
 /// 1000 s per observation, and the 64-bit histogram counts stay far from overflow.
@@ -45,7 +43,7 @@ impl Method {
         }
     }
 
-    fn parse(s: &str) -> Option<Method> {
+    pub(super) fn parse(s: &str) -> Option<Method> {
         match s {
             "bound" => Some(Method::Bound),
             "efficiency" => Some(Method::Efficiency),
@@ -280,341 +278,7 @@ pub fn from_bytes(
             cut(e.message().trim(), 400).into_owned(),
         )])
     })?;
-    resolve(raw, text, file, overrides)
-}
-
-/// Turns a parsed config into a plan, collecting every problem.
-fn resolve(
-    raw: RawConfig,
-    text: &str,
-    file: &Path,
-    overrides: &Overrides,
-) -> Result<RunPlan, InputErrors> {
-    let mut found = Found {
-        file,
-        text,
-        problems: Problems::default(),
-    };
-    let folder = file.parent().unwrap_or(Path::new(""));
-    let name = match &raw.name {
-        // `.` and `..` name the folder itself or its parent, never a results folder.
-        Some(n)
-            if n.get_ref().trim().is_empty()
-                || n.get_ref().contains(['/', '\\'])
-                || matches!(n.get_ref().trim(), "." | "..") =>
-        {
-            found.key(
-                Some(n.span()),
-                "name",
-                format!(
-                    "'{}' is not a folder name; use letters, digits, '-' or '_'",
-                    shown(n.get_ref())
-                ),
-            );
-            String::new()
-        }
-        Some(n) => n.get_ref().clone(),
-        None => file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "default".into()),
-    };
-
-    let samples = match (
-        overrides.samples_per_observation,
-        &raw.sampling.samples_per_observation,
-    ) {
-        (Some(n), _) => check_samples(n as i64).unwrap_or_else(|m| {
-            found
-                .problems
-                .push(Problem::at(Path::new("--samples"), None, m));
-            0
-        }),
-        (None, Some(n)) => check_samples(*n.get_ref()).unwrap_or_else(|m| {
-            found.key(Some(n.span()), "sampling.samples_per_observation", m);
-            0
-        }),
-        (None, None) => DEFAULT_SAMPLES_PER_OBSERVATION,
-    };
-
-    let seed = match (overrides.seed, &raw.sampling.seed) {
-        (Some(s), _) => s,
-        (None, Some(s)) => {
-            let checked = match s.get_ref() {
-                RawSeed::Int(v) => u64::try_from(*v)
-                    .map_err(|_| format!("{v} is negative; use a whole number >= 0")),
-                RawSeed::Text(t) => t.trim().parse::<u64>().map_err(|_| {
-                    format!(
-                        "'{}' is not a whole number from 0 to {}",
-                        shown(t),
-                        u64::MAX
-                    )
-                }),
-            };
-            checked.unwrap_or_else(|m| {
-                found.key(Some(s.span()), "sampling.seed", m);
-                0
-            })
-        }
-        (None, None) => DEFAULT_SEED,
-    };
-
-    let quantiles = match &raw.sampling.quantiles {
-        Some(q) => match check_quantiles(q.get_ref()) {
-            Ok(levels) => levels,
-            Err(m) => {
-                found.key(Some(q.span()), "sampling.quantiles", m);
-                Vec::new()
-            }
-        },
-        None => check_quantiles(&DEFAULT_QUANTILES).expect("default quantiles are valid"),
-    };
-
-    let flops_per_mac = match &raw.units.flops_per_mac {
-        Some(k) => check_flops_per_mac(*k.get_ref()).unwrap_or_else(|m| {
-            found.key(Some(k.span()), "units.flops_per_mac", m.into());
-            DEFAULT_FLOPS_PER_MAC
-        }),
-        None => DEFAULT_FLOPS_PER_MAC,
-    };
-
-    let methods = match &raw.model.methods {
-        Some(m) => {
-            let mut methods = Vec::new();
-            for s in m.get_ref() {
-                match Method::parse(s) {
-                    Some(method) if methods.contains(&method) => found.key(
-                        Some(m.span()),
-                        "model.methods",
-                        format!("'{}' is listed twice", shown(s)),
-                    ),
-                    Some(method) => methods.push(method),
-                    None => found.key(
-                        Some(m.span()),
-                        "model.methods",
-                        format!(
-                            "unknown method '{}'; use \"frontier\", \"bound\" and/or \"efficiency\"",
-                            shown(s)
-                        ),
-                    ),
-                }
-            }
-            if m.get_ref().is_empty() {
-                found.key(
-                    Some(m.span()),
-                    "model.methods",
-                    "is empty; list \"frontier\", \"bound\" and/or \"efficiency\"".into(),
-                );
-            }
-            methods
-        }
-        None => vec![Method::Frontier, Method::Bound],
-    };
-
-    let dist = |found: &mut Found,
-                spec: &Option<Spanned<DistSpec>>,
-                key: &str,
-                default: DistSpec,
-                quantity: Quantity| {
-        let (spec_value, span) = match spec {
-            Some(s) => (*s.get_ref(), Some(s.span())),
-            None => (default, None),
-        };
-        spec_value.resolve(quantity).unwrap_or_else(|m| {
-            found.key(span, key, m.into());
-            Dist::fixed(1.0)
-        })
-    };
-    let prior = dist(
-        &mut found,
-        &raw.model.prior,
-        "model.prior",
-        DistSpec::LogUniform {
-            low: 0.01,
-            high: 100.0,
-        },
-        Quantity::EnergyPrior,
-    );
-    let power_fraction = dist(
-        &mut found,
-        &raw.model.power_fraction,
-        "model.power_fraction",
-        DistSpec::Uniform {
-            low: 0.85,
-            high: 1.0,
-        },
-        Quantity::Fraction,
-    );
-    let peak_factor = dist(
-        &mut found,
-        &raw.model.peak_factor,
-        "model.peak_factor",
-        DistSpec::Fixed { value: 1.0 },
-        Quantity::PositiveFactor,
-    );
-    let software_efficiency = dist(
-        &mut found,
-        &raw.model.software_efficiency,
-        "model.software_efficiency",
-        DistSpec::Uniform {
-            low: 0.80,
-            high: 0.95,
-        },
-        Quantity::Fraction,
-    );
-    // Defaults (README "Matmul benchmarks"; ../shared/reference/matmul-ceilings.md): a GEMM
-    // with random data runs at the board's power cap (power fraction close to 1), with a gap
-    // of a few percent to the physics limit (the best MAMF rows reach 95-97 % of peak, and the
-    // 100-iteration mean may sit a little above the sustained rate).
-    let benchmark = KindModel {
-        software_efficiency: dist(
-            &mut found,
-            &raw.model.kinds.matmul_benchmark.software_efficiency,
-            "model.kinds.matmul_benchmark.software_efficiency",
-            DistSpec::Uniform {
-                low: 0.90,
-                high: 1.0,
-            },
-            Quantity::Fraction,
-        ),
-        power_fraction: dist(
-            &mut found,
-            &raw.model.kinds.matmul_benchmark.power_fraction,
-            "model.kinds.matmul_benchmark.power_fraction",
-            DistSpec::Uniform {
-                low: 0.95,
-                high: 1.0,
-            },
-            Quantity::Fraction,
-        ),
-    };
-    // A published mean power is a measurement, not a cap: +-5 % covers meter accuracy and
-    // which part of the run was averaged. Above 1 is allowed, unlike a power fraction.
-    let measured_power_factor = dist(
-        &mut found,
-        &raw.model.measured_power_factor,
-        "model.measured_power_factor",
-        DistSpec::Uniform {
-            low: 0.95,
-            high: 1.05,
-        },
-        Quantity::PositiveFactor,
-    );
-
-    let mut frontier_problems = Vec::new();
-    let frontier = super::frontier::resolve(raw.model.frontier.as_ref(), &mut frontier_problems);
-    for (span, key, message) in frontier_problems {
-        found.key(span, &key, message);
-    }
-
-    let mut nodes = Vec::new();
-    for (node, spec) in &raw.nodes {
-        let key = format!("nodes.\"{node}\"");
-        let scale = dist(
-            &mut found,
-            &Some(spec.clone()),
-            &key,
-            DistSpec::Fixed { value: 1.0 },
-            Quantity::PositiveFactor,
-        );
-        nodes.push(NodeScale {
-            node: node.clone(),
-            scale,
-        });
-    }
-    nodes.sort_by(|a, b| node_order(&a.node, &b.node));
-
-    let reference_node = raw
-        .model
-        .reference_node
-        .as_ref()
-        .map(|s| s.get_ref().clone())
-        .unwrap_or_else(|| "4nm".into());
-    if !nodes.iter().any(|n| n.node == reference_node) {
-        let span = raw.model.reference_node.as_ref().map(|s| s.span());
-        found.key(
-            span,
-            "model.reference_node",
-            format!(
-                "'{0}' has no entry in [nodes]; add \"{0}\" = {{ dist = \"fixed\", value = 1.0 }}",
-                shown(&reference_node)
-            ),
-        );
-    } else if let Some(n) = nodes.iter().find(|n| n.node == reference_node) {
-        // A sampled scale (lognormal, say) is as wrong as a fixed 0.9: the reference node's
-        // energy is the calibrated one, by definition.
-        if n.scale.fixed_value() != Some(1.0) {
-            let span = raw.nodes.get(&reference_node).map(|s| s.span());
-            found.key(
-                span,
-                &format!("nodes.\"{reference_node}\""),
-                "the reference node's scale is energy at the node / itself; it must be { dist = \"fixed\", value = 1.0 }".into(),
-            );
-        }
-    }
-
-    let observation_sensitivity = match &raw.outputs.observation_sensitivity {
-        None => ObservationSensitivity::Auto,
-        Some(v) => match v.get_ref().as_str() {
-            "auto" => ObservationSensitivity::Auto,
-            "all" => ObservationSensitivity::All,
-            "none" => ObservationSensitivity::None,
-            other => {
-                found.key(
-                    Some(v.span()),
-                    "outputs.observation_sensitivity",
-                    format!(
-                        "unknown value '{}'; use \"auto\" (up to {} observations), \"all\" or \"none\"",
-                        shown(other),
-                        ObservationSensitivity::AUTO_MAX_OBSERVATIONS
-                    ),
-                );
-                ObservationSensitivity::Auto
-            }
-        },
-    };
-
-    let plan = RunPlan {
-        name,
-        config_path: file.to_path_buf(),
-        accelerators_path: normalize(&folder.join(raw.data.accelerators.get_ref())),
-        observations_path: normalize(&folder.join(raw.data.observations.get_ref())),
-        samples_per_observation: samples,
-        seed,
-        quantiles,
-        flops_per_mac,
-        methods,
-        reference_node,
-        prior,
-        power_fraction,
-        peak_factor,
-        software_efficiency,
-        benchmark,
-        measured_power_factor,
-        frontier,
-        nodes,
-        observation_sensitivity,
-    };
-    found.problems.finish(plan)
-}
-
-/// Problems found while resolving, located by the byte spans of their values.
-struct Found<'a> {
-    file: &'a Path,
-    text: &'a str,
-    problems: Problems,
-}
-
-impl Found<'_> {
-    fn key(&mut self, span: Option<std::ops::Range<usize>>, key: &str, message: String) {
-        let line = span.map(|s| line_of(self.text, s.start));
-        self.problems.push(Problem::new(
-            self.file,
-            line,
-            Some(Field::Key(key.to_string())),
-            message,
-        ));
-    }
+    super::resolve::resolve(raw, text, file, overrides)
 }
 
 /// FLOPs per MAC accepted, from the config or the command line: 2 by the vendors' count, 1
@@ -641,7 +305,7 @@ pub fn check_flops_per_mac(k: f64) -> Result<f64, BadValue> {
     )))
 }
 
-fn check_samples(n: i64) -> Result<u64, String> {
+pub(super) fn check_samples(n: i64) -> Result<u64, String> {
     match u64::try_from(n) {
         Ok(n) if (1..=MAX_SAMPLES_PER_OBSERVATION).contains(&n) => Ok(n),
         _ => Err(format!(
@@ -650,7 +314,7 @@ fn check_samples(n: i64) -> Result<u64, String> {
     }
 }
 
-fn check_quantiles(levels: &[f64]) -> Result<Vec<QuantileLevel>, String> {
+pub(super) fn check_quantiles(levels: &[f64]) -> Result<Vec<QuantileLevel>, String> {
     if levels.is_empty() {
         return Err("is empty; list the quantile levels to report, e.g. [0.05, 0.5, 0.95]".into());
     }
