@@ -2,7 +2,17 @@
 //! reported posterior: node and pooled rows, each accelerator's energy and physics limit,
 //! each run's software efficiency and probability of being mislabelled.
 
-use super::*;
+use super::{
+    add_normalised, exp_relative, lattice_stride, AcceleratorFit, FrontierFit, Group, GroupFit,
+    HyperPosterior, LnHistogram, RunFit, Setup, UnitTerms, NEGLIGIBLE,
+};
+use crate::data::Dataset;
+use crate::dist::Dist;
+use crate::posterior::frontier::hyper::LawPoint;
+use crate::posterior::frontier::lattice::H;
+use crate::posterior::frontier::terms::TrainingLaw;
+use crate::posterior::frontier::units::{RunKind, RunPower, RunUnit};
+use crate::posterior::{Contradiction, Posterior};
 
 /// Weighted sums of every reported posterior over hyperparameter points.
 pub(super) struct Accumulator {

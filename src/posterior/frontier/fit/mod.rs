@@ -16,7 +16,7 @@ use super::units::{accelerator_units, peak_points, AcceleratorUnit, RunKind, Run
 use crate::config::RunPlan;
 use crate::data::{Dataset, Precision};
 use crate::dist::{Dist, DistSpec};
-use crate::posterior::{grid, Contradiction, Posterior};
+use crate::posterior::{grid, Contradiction};
 use crate::stop::{Cancelled, Stop};
 
 /// Relative weight below which a hyperparameter point is skipped in pass 2.
