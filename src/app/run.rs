@@ -281,12 +281,13 @@ fn execute(
     let interrupted = || Interrupted {
         out_dir: out_dir.clone(),
     };
+    let keep_batches = plan.needs_batch_means();
     let (calibration, merged) = loop {
         let schedule = Schedule {
             samples_per_observation: total,
             first_chunk,
             shard: Shard::WHOLE,
-            keep_batches: plan.needs_batch_means(),
+            keep_batches,
         };
         let round =
             sample_pass(&pool, &models, plan.seed, schedule, options).map_err(|_| interrupted())?;
@@ -294,7 +295,6 @@ fn execute(
         rounds += 1;
         // Without batch means the state holds each observation's histograms once, in batch 0:
         // take them rather than copy them (100,000 observations would hold two sets).
-        let keep_batches = plan.needs_batch_means();
         let merged = if keep_batches {
             state.merged_all()
         } else {

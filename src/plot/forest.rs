@@ -9,7 +9,7 @@ use super::axis::LogAxis;
 use super::{label_column_px, tick, ENERGY_AXIS, FONT};
 
 /// What plotters' drawing calls return.
-pub type DrawResult<T> = Result<T, DrawingAreaErrorKind<std::io::Error>>;
+pub use super::DrawResult;
 
 /// One row: its label, the bound's 5 %, 50 % and 95 % quantiles (pJ/MAC), its colour.
 pub struct ForestRow {

@@ -1,6 +1,7 @@
 //! Pictures of a run, as SVG bytes: `posterior.svg` (per node and precision, each method's
 //! posterior density with the observations' 90 % bound intervals below) and
-//! `observations.svg` (every observation's implied bound, grouped by node).
+//! `observations.svg` (every observation's implied bound, grouped by node) and `nodes.svg`
+//! (the headline method's energy against process node, with the references).
 //!
 //! Drawn with plotters' SVG backend only: text is written as `<text>` elements and laid out
 //! with plotters' built-in width estimate, so no font file, font library or C library is
@@ -17,7 +18,29 @@ pub use nodes::nodes_svg;
 pub use observations::observations_svg;
 pub use posterior::posterior_svg;
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
+
+/// What drawing on the SVG backend can fail with.
+pub type DrawResult<T> = Result<T, DrawingAreaErrorKind<std::io::Error>>;
+
+/// A picture's header: the title in bold, then grey lines of explanation, 20 px apart.
+pub fn draw_header(
+    header: &DrawingArea<SVGBackend, Shift>,
+    title: &str,
+    lines: &[&str],
+) -> DrawResult<()> {
+    header.draw(&Text::new(
+        title,
+        (16, 10),
+        (FONT, 26).into_font().style(FontStyle::Bold),
+    ))?;
+    let grey = (FONT, 16).into_font().color(&RGBColor(60, 60, 60));
+    for (i, line) in lines.iter().enumerate() {
+        header.draw(&Text::new(*line, (16, 42 + 20 * i as i32), grey.clone()))?;
+    }
+    Ok(())
+}
 
 /// The one font family named in the SVG; the viewer picks its own sans-serif face.
 pub const FONT: &str = "sans-serif";

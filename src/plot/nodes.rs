@@ -23,7 +23,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::LogAxis;
 use super::{
-    label_column_px, log_range, svg_or_note, tick, y_label_area_px, ENERGY_AXIS, FONT, PALETTE,
+    draw_header, label_column_px, log_range, svg_or_note, tick, y_label_area_px, DrawResult,
+    ENERGY_AXIS, FONT, PALETTE,
 };
 use crate::calibrate::{Basis, Calibration};
 use crate::config::{plan::node_order, Method, RunPlan};
@@ -171,8 +172,6 @@ pub fn nodes_svg(plan: &RunPlan, cal: &Calibration) -> Vec<u8> {
     svg_or_note(draw(plan, cal), "nodes.svg")
 }
 
-type DrawResult<T> = Result<T, DrawingAreaErrorKind<std::io::Error>>;
-
 /// Where a precision's marks sit within a node's slot (-0.5 to 0.5), so precisions do not
 /// hide each other: spread over the left three quarters, the references at [`REFERENCE_DX`].
 fn offset(i: usize, n: usize) -> f64 {
@@ -224,28 +223,20 @@ fn draw(plan: &RunPlan, cal: &Calibration) -> DrawResult<String> {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         let (header, rest) = root.split_vertically(HEADER_PX);
-        header.draw(&Text::new(
-            format!(
+        draw_header(
+            &header,
+            &format!(
                 "Energy per MAC by process node ({} FLOPs per MAC)",
                 plan.flops_per_mac
             ),
-            (16, 10),
-            (FONT, 26).into_font().style(FontStyle::Bold),
-        ))?;
-        let grey = (FONT, 16).into_font().color(&RGBColor(60, 60, 60));
-        header.draw(&Text::new(
-            format!(
-                "Bars: the {} method's 90 % interval (q0.05-q0.95), dot at the median; light bars and rings",
-                method.name()
-            ),
-            (16, 42),
-            grey.clone(),
-        ))?;
-        header.draw(&Text::new(
-            "are extrapolated (scaled) nodes, with no observation there. Log energy axis.",
-            (16, 62),
-            grey,
-        ))?;
+            &[
+                &format!(
+                    "Bars: the {} method's 90 % interval (q0.05-q0.95), dot at the median; light bars and rings",
+                    method.name()
+                ),
+                "are extrapolated (scaled) nodes, with no observation there. Log energy axis.",
+            ],
+        )?;
         let (chart_area, legend) = rest.split_horizontally(WIDTH - LEGEND_PX);
         draw_chart(&chart_area, &nodes, &series, &refs, (lo, hi), y_area)?;
         draw_legend(&legend, plan, &series)?;

@@ -92,25 +92,17 @@ fn draw(plan: &RunPlan, cal: &Calibration) -> DrawResult<String> {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE)?;
         let (header, rest) = root.split_vertically(HEADER_PX);
-        header.draw(&Text::new(
-            format!(
+        super::draw_header(
+            &header,
+            &format!(
                 "Each observation's implied bound on the energy per MAC ({} FLOPs per MAC)",
                 plan.flops_per_mac
             ),
-            (16, 10),
-            (FONT, 26).into_font().style(FontStyle::Bold),
-        ))?;
-        let grey = (FONT, 16).into_font().color(&RGBColor(60, 60, 60));
-        header.draw(&Text::new(
-            "e_i = u P k / (m c F): 90 % interval over the sampled MFU, power fraction and peak factor;",
-            (16, 42),
-            grey.clone(),
-        ))?;
-        header.draw(&Text::new(
-            "dot at the median. Grouped by node, sorted by median.",
-            (16, 62),
-            grey,
-        ))?;
+            &[
+                "e_i = u P k / (m c F): 90 % interval over the sampled MFU, power fraction and peak factor;",
+                "dot at the median. Grouped by node, sorted by median.",
+            ],
+        )?;
         let (mut body_area, legend) = rest.split_horizontally(WIDTH - LEGEND_PX);
         let labels: Vec<String> = cal.observations.iter().map(row_label).collect();
         let label_px = label_px(labels.iter().map(String::as_str));

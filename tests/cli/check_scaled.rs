@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{stderr, stdout, Fixture};
 
-/// 5nm has no observation; fixed scales make the extrapolation exact: 5nm = 4nm x 1.0,
+/// 5nm has no observation; fixed scales make the extrapolation exact: 5nm = 4nm x 1.25,
 /// 7nm = 4nm x 1.5.
 fn fixture() -> Fixture {
     let config = common::CONFIG.replace(
